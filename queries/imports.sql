@@ -1,0 +1,73 @@
+-- name: CountImports :one
+SELECT count(*) FROM imports;
+
+-- name: CreateImport :one
+INSERT INTO imports (uploader_id, claimed, host, os_user, format)
+VALUES (@uploader_id, @claimed, @host, @os_user, @format)
+RETURNING *;
+
+-- name: CreateImportFile :one
+INSERT INTO import_files (import_id, name, bytes)
+VALUES (@import_id, @name, 0)
+RETURNING id;
+
+-- name: FailImport :exec
+UPDATE imports
+SET status = 'failed', error = @error, finished_at = now()
+WHERE id = @id;
+
+-- name: FinishImport :exec
+UPDATE imports
+SET status = 'done', finished_at = now(), files = @files, lines = @lines,
+    events = @events, duplicates = @duplicates, updated = @updated,
+    skipped = @skipped, rejected = @rejected
+WHERE id = @id;
+
+-- name: GetImport :one
+SELECT i.*, p.email AS uploader_email
+FROM imports i
+JOIN principals p ON p.id = i.uploader_id
+WHERE i.id = @id;
+
+-- name: GetImportChunk :one
+SELECT data FROM import_chunks WHERE file_id = @file_id AND seq = @seq;
+
+-- name: InsertImportChunk :exec
+INSERT INTO import_chunks (file_id, seq, data) VALUES (@file_id, @seq, @data);
+
+-- name: InsertImportRejects :copyfrom
+INSERT INTO import_rejects (import_id, file, line, reason)
+VALUES (@import_id, @file, @line, @reason);
+
+-- name: ListImportFiles :many
+SELECT * FROM import_files WHERE import_id = @import_id ORDER BY id;
+
+-- name: ListImportRejects :many
+SELECT file, line, reason
+FROM import_rejects
+WHERE import_id = @import_id
+ORDER BY file, line
+LIMIT @max_rows;
+
+-- name: ListImports :many
+SELECT i.*, p.email AS uploader_email
+FROM imports i
+JOIN principals p ON p.id = i.uploader_id
+WHERE (sqlc.narg(uploader_id)::bigint IS NULL OR i.uploader_id = sqlc.narg(uploader_id))
+ORDER BY i.created_at DESC, i.id DESC
+LIMIT @max_rows;
+
+-- name: ResetImportRejects :exec
+DELETE FROM import_rejects WHERE import_id = @import_id;
+
+-- name: SetImportFileBytes :exec
+UPDATE import_files SET bytes = @bytes WHERE id = @id;
+
+-- name: SetImportProgress :exec
+UPDATE imports SET bytes_read = @bytes_read WHERE id = @id;
+
+-- name: SetImportSize :exec
+UPDATE imports SET bytes = @bytes, files = @files WHERE id = @id;
+
+-- name: StartImport :exec
+UPDATE imports SET status = 'running', started_at = now(), error = '' WHERE id = @id;

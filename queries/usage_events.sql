@@ -1,0 +1,76 @@
+-- name: InsertEventKeys :copyfrom
+INSERT INTO usage_event_keys (key, event_id) VALUES (@key, @event_id);
+
+-- name: InsertUsageEvents :copyfrom
+INSERT INTO usage_events (
+    id, import_id, source_format, source_file, source_line, dedupe_key, rank,
+    occurred_at, day, month, provider, model_reported, model_key, service_tier,
+    speed, inference_geo, region, input_uncached, cache_read, cache_write_5m,
+    cache_write_1h, output, reasoning, requests, web_search_requests,
+    web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence,
+    session_id, host, os_user, cwd, uploader_id, principal_id, attribution,
+    attributed_by, attributed_at
+) VALUES (
+    @id, @import_id, @source_format, @source_file, @source_line, @dedupe_key, @rank,
+    @occurred_at, @day, @month, @provider, @model_reported, @model_key, @service_tier,
+    @speed, @inference_geo, @region, @input_uncached, @cache_read, @cache_write_5m,
+    @cache_write_1h, @output, @reasoning, @requests, @web_search_requests,
+    @web_fetch_requests, @flags, @cost, @cache_read_cost, @price_id, @evidence,
+    @session_id, @host, @os_user, @cwd, @uploader_id, @principal_id, @attribution,
+    @attributed_by, @attributed_at
+);
+
+-- name: ListEventKeys :many
+SELECT key, event_id FROM usage_event_keys WHERE key = ANY(@keys::text[]);
+
+-- name: ListEventsByID :many
+SELECT * FROM usage_events WHERE id = ANY(@ids::bigint[]);
+
+-- name: ListUnpricedEvents :many
+SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;
+
+-- name: ListUnpricedModels :many
+SELECT provider, model_reported, count(*) AS events
+FROM usage_events
+WHERE model_key IS NULL
+GROUP BY provider, model_reported
+ORDER BY events DESC;
+
+-- name: NextEventIDs :many
+SELECT nextval(pg_get_serial_sequence('usage_events', 'id'))::bigint AS id
+FROM generate_series(1, @n::int);
+
+-- name: SetEventPrices :batchexec
+UPDATE usage_events
+SET model_key = @model_key, cost = @cost, cache_read_cost = @cache_read_cost,
+    price_id = @price_id, flags = @flags
+WHERE id = @id;
+
+-- name: SummarizeImportModels :many
+SELECT coalesce(model_key, model_reported)::text AS model,
+       (model_key IS NOT NULL)::boolean AS priced,
+       count(*) AS events,
+       sum(input_uncached)::bigint AS input_uncached,
+       sum(cache_read)::bigint AS cache_read,
+       sum(cache_write_5m)::bigint AS cache_write_5m,
+       sum(cache_write_1h)::bigint AS cache_write_1h,
+       sum(output)::bigint AS output,
+       coalesce(sum(cost), 0)::numeric AS cost
+FROM usage_events
+WHERE import_id = @import_id
+GROUP BY 1, 2
+ORDER BY 1;
+
+-- name: UpdateUsageEvents :batchexec
+UPDATE usage_events SET
+    import_id = @import_id, source_file = @source_file, source_line = @source_line,
+    rank = @rank, occurred_at = @occurred_at, day = @day, month = @month,
+    model_reported = @model_reported, model_key = @model_key,
+    service_tier = @service_tier, speed = @speed, inference_geo = @inference_geo,
+    input_uncached = @input_uncached, cache_read = @cache_read,
+    cache_write_5m = @cache_write_5m, cache_write_1h = @cache_write_1h,
+    output = @output, reasoning = @reasoning,
+    web_search_requests = @web_search_requests, web_fetch_requests = @web_fetch_requests,
+    flags = @flags, cost = @cost, cache_read_cost = @cache_read_cost,
+    price_id = @price_id, evidence = @evidence, session_id = @session_id
+WHERE id = @id;
