@@ -1,0 +1,233 @@
+package batch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/tallyhq/tally/db"
+	"github.com/tallyhq/tally/internal/attribution"
+	"github.com/tallyhq/tally/internal/importer"
+)
+
+// writeLock is the transaction advisory lock that import jobs hold while
+// they write events, so that copies of one call in two concurrent imports
+// still meet.
+const writeLock = 0x7a11_0001
+
+// ImportArgs is the job that reads one import's raw files into events.
+type ImportArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ImportArgs) Kind() string { return "import" }
+
+// InsertOpts keeps one job per import.
+func (ImportArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 5, Queue: river.QueueDefault}
+}
+
+// PricerSource returns the pricer an import job uses, read from the
+// database inside the job's transaction.
+type PricerSource func(ctx context.Context, q *db.Queries) (Pricer, error)
+
+// ImportWorker runs import jobs.
+type ImportWorker struct {
+	river.WorkerDefaults[ImportArgs]
+
+	pool   *pgxpool.Pool
+	log    *slog.Logger
+	prices PricerSource
+	zone   *time.Location
+	limits importer.Limits
+}
+
+// NewImportWorker returns a worker that prices with prices and cuts days in
+// the billing zone.
+func NewImportWorker(pool *pgxpool.Pool, log *slog.Logger, prices PricerSource,
+	zone *time.Location, limits importer.Limits) *ImportWorker {
+	return &ImportWorker{pool: pool, log: log, prices: prices, zone: zone, limits: limits}
+}
+
+// Timeout allows for large batches.
+func (w *ImportWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return time.Hour }
+
+// Work implements river.Worker.
+func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	q := db.New(w.pool)
+	if err := q.StartImport(ctx, job.Args.ImportID); err != nil {
+		return fmt.Errorf("mark import running: %w", err)
+	}
+	err := w.run(ctx, job)
+	if err != nil {
+		msg := "the import failed; it will be retried"
+		if job.Attempt >= job.MaxAttempts {
+			msg = "the import failed"
+		}
+		failErr := q.FailImport(context.WithoutCancel(ctx), db.FailImportParams{
+			ID: job.Args.ImportID, Error: msg})
+		return errors.Join(err, failErr)
+	}
+	return nil
+}
+
+func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) error {
+	tx, err := w.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
+		return fmt.Errorf("take write lock: %w", err)
+	}
+	s, err := w.newSink(ctx, db.New(tx), job.Args.ImportID)
+	if err != nil {
+		return err
+	}
+	st, err := w.readFiles(ctx, tx, s)
+	if err != nil {
+		return err
+	}
+	if err := refreshDaily(ctx, s.q, s.touched); err != nil {
+		return err
+	}
+	if err := s.q.FinishImport(ctx, finishParams(s.imp.ID, st)); err != nil {
+		return fmt.Errorf("finish import: %w", err)
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return fmt.Errorf("complete job: %w", err)
+	}
+	return tx.Commit(ctx)
+}
+
+func (w *ImportWorker) newSink(ctx context.Context, q *db.Queries, id int64) (*sink, error) {
+	imp, err := q.GetImport(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("get import %d: %w", id, db.Translate(err))
+	}
+	pricer, err := w.prices(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("load prices: %w", err)
+	}
+	resolver, err := attribution.Load(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if err := q.ResetImportRejects(ctx, id); err != nil {
+		return nil, fmt.Errorf("reset rejects: %w", err)
+	}
+	return &sink{q: q, imp: imp, pricer: pricer, resolver: resolver, zone: w.zone,
+		now: time.Now().UTC(), touched: map[dayKey]struct{}{}}, nil
+}
+
+// readFiles parses every raw file of the import into s, keeping rejects as
+// it goes so that memory stays flat.
+func (w *ImportWorker) readFiles(ctx context.Context, tx pgx.Tx, s *sink) (*importer.Stats,
+	error) {
+	files, err := s.q.ListImportFiles(ctx, s.imp.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list files: %w", err)
+	}
+	opts := importer.Options{Format: s.imp.Format, Host: s.imp.Host,
+		OSUser: s.imp.OsUser, Limits: w.limits}
+	st := &importer.Stats{}
+	progress := w.reportProgress(ctx, s.imp.ID)
+	defer progress.stop()
+
+	for _, f := range files {
+		raw, err := openRaw(ctx, s.q, f.ID)
+		if err != nil {
+			return nil, err
+		}
+		counted := &countingReader{r: raw, n: &progress.bytes}
+		err = importer.WalkUpload(ctx, f.Name, counted, w.limits,
+			func(name string, r io.Reader) error {
+				if err := opts.ReadFile(ctx, name, r, s, st); err != nil {
+					return err
+				}
+				return flushRejects(ctx, s.q, s.imp.ID, st)
+			})
+		raw.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", f.Name, err)
+		}
+	}
+	return st, flushRejects(ctx, s.q, s.imp.ID, st)
+}
+
+func flushRejects(ctx context.Context, q *db.Queries, importID int64, st *importer.Stats) error {
+	if len(st.Rejects) == 0 {
+		return nil
+	}
+	rows := make([]db.InsertImportRejectsParams, len(st.Rejects))
+	for i, r := range st.Rejects {
+		rows[i] = db.InsertImportRejectsParams{ImportID: importID, File: r.File,
+			Line: int32(r.Line), Reason: r.Reason}
+	}
+	st.Rejects = st.Rejects[:0]
+	if _, err := q.InsertImportRejects(ctx, rows); err != nil {
+		return fmt.Errorf("store rejects: %w", err)
+	}
+	return nil
+}
+
+func finishParams(id int64, st *importer.Stats) db.FinishImportParams {
+	return db.FinishImportParams{ID: id, Files: st.Files, Lines: st.Lines,
+		Events: st.Events, Duplicates: st.Duplicates, Updated: st.Updated,
+		Skipped: st.Skipped, Rejected: st.Rejected}
+}
+
+// countingReader counts the raw bytes read, for the progress report.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// progress writes the bytes read so far to the import row, outside the
+// job's transaction, once a second.
+type progress struct {
+	bytes atomic.Int64
+	done  chan struct{}
+}
+
+func (w *ImportWorker) reportProgress(ctx context.Context, id int64) *progress {
+	p := &progress{done: make(chan struct{})}
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-p.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				err := db.New(w.pool).SetImportProgress(ctx, db.SetImportProgressParams{
+					ID: id, BytesRead: p.bytes.Load()})
+				if err != nil {
+					w.log.Warn("Import progress not saved", "import_id", id, "error", err)
+				}
+			}
+		}
+	}()
+	return p
+}
+
+func (p *progress) stop() { close(p.done) }
