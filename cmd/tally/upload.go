@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tallyhq/tally/internal/batch"
+)
+
+// upload sends paths to the server's import API and, with --wait, returns
+// what the import stored.
+func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Writer) (
+	*batch.Summary, error) {
+	if f.server == "" || f.token == "" {
+		return nil, errors.New("--server and --token (or TALLY_SERVER and TALLY_TOKEN) " +
+			"are needed to import; use --dry-run to check files offline")
+	}
+	files, err := listFiles(paths)
+	if err != nil {
+		return nil, err
+	}
+	id, err := postImport(ctx, f, files)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stderr, "import %d queued: %d files\n", id, len(files))
+	if !f.wait {
+		return nil, nil
+	}
+	st, err := waitImport(ctx, f, id)
+	if err != nil {
+		return nil, err
+	}
+	return st.Summary, nil
+}
+
+// listFiles expands folders into the regular files under them, in order.
+func listFiles(paths []string) ([]string, error) {
+	var files []string
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, errors.New("no files to import")
+	}
+	return files, nil
+}
+
+// postImport streams a multipart upload of files and returns the import id.
+func postImport(ctx context.Context, f *importFlags, files []string) (int64, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() { pw.CloseWithError(writeParts(mw, f, files)) }()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost,
+		strings.TrimSuffix(f.server, "/")+"/api/v1/imports", pr)
+	if err != nil {
+		return 0, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+f.token)
+
+	var created struct {
+		ID int64 `json:"id"`
+	}
+	if err := doJSON(req, http.StatusAccepted, &created); err != nil {
+		return 0, err
+	}
+	return created.ID, nil
+}
+
+func writeParts(mw *multipart.Writer, f *importFlags, files []string) error {
+	fields := map[string]string{"host": f.host, "os_user": f.osUser,
+		"mine": strconv.FormatBool(f.mine), "format": f.format}
+	for _, k := range []string{"format", "host", "mine", "os_user"} {
+		if err := mw.WriteField(k, fields[k]); err != nil {
+			return err
+		}
+	}
+	for _, name := range files {
+		if err := writeFile(mw, name); err != nil {
+			return err
+		}
+	}
+	return mw.Close()
+}
+
+func writeFile(mw *multipart.Writer, name string) error {
+	file, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	part, err := mw.CreateFormFile("file", filepath.ToSlash(name))
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(part, file)
+	return err
+}
+
+// waitImport polls the import until it is done or failed.
+func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, error) {
+	url := fmt.Sprintf("%s/api/v1/imports/%d", strings.TrimSuffix(f.server, "/"), id)
+	delay := 200 * time.Millisecond
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return nil, fmt.Errorf("build request: %w", err)
+		}
+		req.Header.Set("Authorization", "Bearer "+f.token)
+		var st batch.Status
+		if err := doJSON(req, http.StatusOK, &st); err != nil {
+			return nil, err
+		}
+		switch st.Status {
+		case "done":
+			return &st, nil
+		case "failed":
+			return nil, fmt.Errorf("import %d failed: %s", id, st.Error)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
+}
+
+// doJSON sends req and decodes a JSON answer of status want into v; any
+// other status becomes an error carrying the server's message.
+func doJSON(req *http.Request, want int, v any) error {
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		var e struct {
+			Error string `json:"error"`
+		}
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		if json.Unmarshal(body, &e) != nil || e.Error == "" {
+			e.Error = strings.TrimSpace(string(body))
+		}
+		return fmt.Errorf("%s %s: %s: %s", req.Method, req.URL.Path, resp.Status, e.Error)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("decode answer: %w", err)
+	}
+	return nil
+}
