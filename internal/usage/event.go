@@ -148,22 +148,24 @@ func PolicyFor(format string) Policy {
 // among copies of the winning rank the largest output is kept, while
 // OccurredAt, the session and the source stay those of the earliest copy
 // (by time, then file, then line), so a resumed copy never moves a call.
-// Under PolicyKeepFirst s never changes.
+// Under PolicyKeepFirst s never changes but for its keys, which always
+// gain c's.
 func Merge(s, c *Event) bool {
+	keys := unionKeys(s.Keys, c.Keys)
+	s.Keys = keys
 	if c.Policy != PolicyBest || c.Rank < s.Rank {
 		return false
 	}
 	if c.Rank > s.Rank {
-		keys := unionKeys(s.Keys, c.Keys)
 		*s = *c
 		s.Keys = keys
 		return true
 	}
-	s.Keys = unionKeys(s.Keys, c.Keys)
 	if earlier(c, s) {
 		s.OccurredAt = c.OccurredAt
 		s.SourceFile, s.SourceLine = c.SourceFile, c.SourceLine
 		s.Evidence.SessionID = c.Evidence.SessionID
+		s.Evidence.AgentID, s.Evidence.CWD = c.Evidence.AgentID, c.Evidence.CWD
 	}
 	if c.Tokens.Output <= s.Tokens.Output {
 		return false
@@ -185,7 +187,7 @@ func earlier(a, b *Event) bool {
 }
 
 func unionKeys(a, b []string) []string {
-	out := a
+	out := a[:len(a):len(a)] // appending never writes into a's array
 	for _, k := range b {
 		if !contains(out, k) {
 			out = append(out, k)
