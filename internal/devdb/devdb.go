@@ -65,7 +65,8 @@ func answers(ctx context.Context, url string) bool {
 	return true
 }
 
-// start runs initdb (once) and postgres in dir on a free loopback port.
+// start runs initdb (once) and then postgres through pg_ctl, in dir, on a
+// free loopback port.
 func start(ctx context.Context, dir string, log *slog.Logger) (*Cluster, error) {
 	bin, err := binDir()
 	if err != nil {
@@ -79,26 +80,21 @@ func start(ctx context.Context, dir string, log *slog.Logger) (*Cluster, error) 
 	if err != nil {
 		return nil, err
 	}
-	cmd := asOwner(filepath.Join(bin, "postgres"), "-D", data, "-p", strconv.Itoa(port),
-		"-c", "listen_addresses=127.0.0.1", "-k", dir, "-c", "fsync=off")
-	cmd.Stdout, cmd.Stderr = nil, nil
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start postgres: %w", err)
+	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -k %s -c fsync=off", port, dir)
+	out, err := asOwner(filepath.Join(bin, "pg_ctl"), "-D", data, "-l",
+		filepath.Join(dir, "log"), "-w", "-o", opts, "start").CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("start postgres: %w: %s", err, out)
 	}
 	stop := func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		asOwner(filepath.Join(bin, "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop").Run()
 	}
 	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/tally?sslmode=disable", port)
-	if err := waitReady(ctx, url); err != nil {
-		stop()
-		return nil, err
-	}
 	if err := db.EnsureDatabase(ctx, url); err != nil {
 		stop()
 		return nil, fmt.Errorf("create database: %w", err)
 	}
-	log.Info("Throwaway Postgres started", "port", port)
+	log.Info("Throwaway Postgres started", "port", port, "dir", dir)
 	return &Cluster{URL: url, Stop: stop}, nil
 }
 
@@ -165,17 +161,6 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func waitReady(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if answers(ctx, url) {
-			return nil
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	return errors.New("throwaway postgres did not answer within 30s")
 }
 
 // redact drops the password from a database URL for messages.
