@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/db"
+	"github.com/tallyhq/tally/internal/attribution"
 	"github.com/tallyhq/tally/internal/auth"
 	"github.com/tallyhq/tally/internal/auth/devoidc"
 	"github.com/tallyhq/tally/internal/config"
+	"github.com/tallyhq/tally/internal/directory"
+	"github.com/tallyhq/tally/internal/spend"
 	"github.com/tallyhq/tally/internal/token"
 	"github.com/tallyhq/tally/web"
 )
@@ -98,6 +101,13 @@ func (a *app) handler(dev *devoidc.Provider) (http.Handler, error) {
 		Tokens: token.New(token.Deps{Pool: a.pool, TTL: a.cfg.TokenTTL}),
 		Ready:  func(ctx context.Context) error { return db.Ready(ctx, a.pool) },
 		Dev:    dev,
+
+		Imports:   a.imports,
+		Prices:    a.prices,
+		Mappings:  attribution.NewService(a.pool),
+		Directory: directory.NewService(a.pool),
+
+		Spend: spend.NewService(a.pool, a.cfg.BillingZone),
 	})
 	if err != nil {
 		return nil, err
