@@ -19,6 +19,56 @@ var (
 	ErrBatchAlreadyClosed = errors.New("batch already closed")
 )
 
+const setDefaultModelTiers = `-- name: SetDefaultModelTiers :batchexec
+INSERT INTO model_tiers (model_key, tier) VALUES ($1, $2)
+ON CONFLICT (model_key) DO NOTHING
+`
+
+type SetDefaultModelTiersBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type SetDefaultModelTiersParams struct {
+	ModelKey string
+	Tier     string
+}
+
+func (q *Queries) SetDefaultModelTiers(ctx context.Context, arg []SetDefaultModelTiersParams) *SetDefaultModelTiersBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.ModelKey,
+			a.Tier,
+		}
+		batch.Queue(setDefaultModelTiers, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &SetDefaultModelTiersBatchResults{br, len(arg), false}
+}
+
+func (b *SetDefaultModelTiersBatchResults) Exec(f func(int, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		if b.closed {
+			if f != nil {
+				f(t, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		_, err := b.br.Exec()
+		if f != nil {
+			f(t, err)
+		}
+	}
+}
+
+func (b *SetDefaultModelTiersBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}
+
 const setEventPrices = `-- name: SetEventPrices :batchexec
 UPDATE usage_events
 SET model_key = $1, cost = $2, cache_read_cost = $3,

@@ -77,6 +77,42 @@ func (q *Queries) InsertImportRejects(ctx context.Context, arg []InsertImportRej
 	return q.db.CopyFrom(ctx, []string{"import_rejects"}, []string{"import_id", "file", "line", "reason"}, &iteratorForInsertImportRejects{rows: arg})
 }
 
+// iteratorForInsertPrices implements pgx.CopyFromSource.
+type iteratorForInsertPrices struct {
+	rows                 []InsertPricesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForInsertPrices) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForInsertPrices) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ModelKey,
+		r.rows[0].ValidFrom,
+		r.rows[0].ValidTo,
+		r.rows[0].Entry,
+		r.rows[0].Source,
+	}, nil
+}
+
+func (r iteratorForInsertPrices) Err() error {
+	return nil
+}
+
+func (q *Queries) InsertPrices(ctx context.Context, arg []InsertPricesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"prices"}, []string{"model_key", "valid_from", "valid_to", "entry", "source"}, &iteratorForInsertPrices{rows: arg})
+}
+
 // iteratorForInsertUsageEvents implements pgx.CopyFromSource.
 type iteratorForInsertUsageEvents struct {
 	rows                 []InsertUsageEventsParams

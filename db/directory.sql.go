@@ -7,6 +7,7 @@ package db
 
 import (
 	"context"
+	"time"
 )
 
 const getPrincipalIDByEmail = `-- name: GetPrincipalIDByEmail :one
@@ -41,6 +42,65 @@ func (q *Queries) ListManagerLinks(ctx context.Context) ([]ListManagerLinksRow, 
 	for rows.Next() {
 		var i ListManagerLinksRow
 		if err := rows.Scan(&i.Email, &i.ManagerEmail); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPeople = `-- name: ListPeople :many
+SELECT p.id, p.kind, p.email, p.name, p.cost_center, p.roles, p.last_login_at,
+    m.email AS manager_email, count(*) OVER () AS total
+FROM principals p
+LEFT JOIN principals m ON m.id = p.manager_id
+WHERE $1::text = ''
+    OR strpos(lower(p.email || ' ' || p.name || ' ' || p.cost_center),
+        lower($1::text)) > 0
+ORDER BY p.email
+LIMIT $2
+`
+
+type ListPeopleParams struct {
+	Search  string
+	MaxRows int32
+}
+
+type ListPeopleRow struct {
+	ID           int64
+	Kind         string
+	Email        string
+	Name         string
+	CostCenter   string
+	Roles        []string
+	LastLoginAt  *time.Time
+	ManagerEmail *string
+	Total        int64
+}
+
+func (q *Queries) ListPeople(ctx context.Context, arg ListPeopleParams) ([]ListPeopleRow, error) {
+	rows, err := q.db.Query(ctx, listPeople, arg.Search, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPeopleRow
+	for rows.Next() {
+		var i ListPeopleRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.Kind,
+			&i.Email,
+			&i.Name,
+			&i.CostCenter,
+			&i.Roles,
+			&i.LastLoginAt,
+			&i.ManagerEmail,
+			&i.Total,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -51,19 +51,33 @@ func (q *Queries) CreateIdentityMapping(ctx context.Context, arg CreateIdentityM
 	return i, err
 }
 
-const deleteIdentityMapping = `-- name: DeleteIdentityMapping :exec
+const deleteIdentityMapping = `-- name: DeleteIdentityMapping :one
 DELETE FROM identity_mappings WHERE id = $1
+RETURNING id, kind, value, host, principal_id, valid_from, valid_to, created_by, created_at
 `
 
-func (q *Queries) DeleteIdentityMapping(ctx context.Context, id int64) error {
-	_, err := q.db.Exec(ctx, deleteIdentityMapping, id)
-	return err
+func (q *Queries) DeleteIdentityMapping(ctx context.Context, id int64) (IdentityMapping, error) {
+	row := q.db.QueryRow(ctx, deleteIdentityMapping, id)
+	var i IdentityMapping
+	err := row.Scan(
+		&i.ID,
+		&i.Kind,
+		&i.Value,
+		&i.Host,
+		&i.PrincipalID,
+		&i.ValidFrom,
+		&i.ValidTo,
+		&i.CreatedBy,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const listIdentityMappings = `-- name: ListIdentityMappings :many
-SELECT m.id, m.kind, m.value, m.host, m.principal_id, m.valid_from, m.valid_to, m.created_by, m.created_at, p.email AS principal_email
+SELECT m.id, m.kind, m.value, m.host, m.principal_id, m.valid_from, m.valid_to, m.created_by, m.created_at, p.email AS principal_email, c.email AS created_by_email
 FROM identity_mappings m
 JOIN principals p ON p.id = m.principal_id
+LEFT JOIN principals c ON c.id = m.created_by
 ORDER BY m.kind, m.value, m.host, m.valid_from NULLS FIRST
 `
 
@@ -78,6 +92,7 @@ type ListIdentityMappingsRow struct {
 	CreatedBy      *int64
 	CreatedAt      time.Time
 	PrincipalEmail string
+	CreatedByEmail *string
 }
 
 func (q *Queries) ListIdentityMappings(ctx context.Context) ([]ListIdentityMappingsRow, error) {
@@ -100,6 +115,7 @@ func (q *Queries) ListIdentityMappings(ctx context.Context) ([]ListIdentityMappi
 			&i.CreatedBy,
 			&i.CreatedAt,
 			&i.PrincipalEmail,
+			&i.CreatedByEmail,
 		); err != nil {
 			return nil, err
 		}
@@ -138,4 +154,13 @@ func (q *Queries) ListPrincipalEmails(ctx context.Context) ([]ListPrincipalEmail
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockIdentityMappings = `-- name: LockIdentityMappings :exec
+LOCK TABLE identity_mappings IN SHARE ROW EXCLUSIVE MODE
+`
+
+func (q *Queries) LockIdentityMappings(ctx context.Context) error {
+	_, err := q.db.Exec(ctx, lockIdentityMappings)
+	return err
 }

@@ -8,6 +8,8 @@ package db
 import (
 	"context"
 	"time"
+
+	"github.com/shopspring/decimal"
 )
 
 const countImports = `-- name: CountImports :one
@@ -303,9 +305,15 @@ func (q *Queries) ListImportRejects(ctx context.Context, arg ListImportRejectsPa
 }
 
 const listImports = `-- name: ListImports :many
-SELECT i.id, i.uploader_id, i.claimed, i.host, i.os_user, i.format, i.status, i.error, i.bytes, i.bytes_read, i.files, i.lines, i.events, i.duplicates, i.updated, i.skipped, i.rejected, i.created_at, i.started_at, i.finished_at, p.email AS uploader_email
+SELECT i.id, i.uploader_id, i.claimed, i.host, i.os_user, i.format, i.status, i.error, i.bytes, i.bytes_read, i.files, i.lines, i.events, i.duplicates, i.updated, i.skipped, i.rejected, i.created_at, i.started_at, i.finished_at, p.email AS uploader_email,
+    coalesce(c.cost, 0)::numeric AS cost, c.unpriced::bigint AS unpriced
 FROM imports i
 JOIN principals p ON p.id = i.uploader_id
+CROSS JOIN LATERAL (
+    SELECT sum(e.cost) AS cost, count(*) FILTER (WHERE e.cost IS NULL) AS unpriced
+    FROM usage_events e
+    WHERE e.import_id = i.id
+) c
 WHERE ($1::bigint IS NULL OR i.uploader_id = $1)
 ORDER BY i.created_at DESC, i.id DESC
 LIMIT $2
@@ -338,6 +346,8 @@ type ListImportsRow struct {
 	StartedAt     *time.Time
 	FinishedAt    *time.Time
 	UploaderEmail string
+	Cost          decimal.Decimal
+	Unpriced      int64
 }
 
 func (q *Queries) ListImports(ctx context.Context, arg ListImportsParams) ([]ListImportsRow, error) {
@@ -371,6 +381,8 @@ func (q *Queries) ListImports(ctx context.Context, arg ListImportsParams) ([]Lis
 			&i.StartedAt,
 			&i.FinishedAt,
 			&i.UploaderEmail,
+			&i.Cost,
+			&i.Unpriced,
 		); err != nil {
 			return nil, err
 		}

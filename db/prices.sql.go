@@ -36,31 +36,23 @@ func (q *Queries) CountPrices(ctx context.Context) (int64, error) {
 	return count, err
 }
 
-const insertPrice = `-- name: InsertPrice :one
-INSERT INTO prices (model_key, valid_from, valid_to, entry, source)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id
+const getModelTier = `-- name: GetModelTier :one
+SELECT tier FROM model_tiers WHERE model_key = $1 FOR UPDATE
 `
 
-type InsertPriceParams struct {
+func (q *Queries) GetModelTier(ctx context.Context, modelKey string) (string, error) {
+	row := q.db.QueryRow(ctx, getModelTier, modelKey)
+	var tier string
+	err := row.Scan(&tier)
+	return tier, err
+}
+
+type InsertPricesParams struct {
 	ModelKey  string
 	ValidFrom *time.Time
 	ValidTo   *time.Time
 	Entry     json.RawMessage
 	Source    string
-}
-
-func (q *Queries) InsertPrice(ctx context.Context, arg InsertPriceParams) (int64, error) {
-	row := q.db.QueryRow(ctx, insertPrice,
-		arg.ModelKey,
-		arg.ValidFrom,
-		arg.ValidTo,
-		arg.Entry,
-		arg.Source,
-	)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
 }
 
 const listModelTiers = `-- name: ListModelTiers :many
@@ -81,6 +73,114 @@ func (q *Queries) ListModelTiers(ctx context.Context) ([]ModelTier, error) {
 			&i.Tier,
 			&i.SetBy,
 			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPriceProviders = `-- name: ListPriceProviders :many
+SELECT DISTINCT (entry->>'litellm_provider')::text AS provider
+FROM prices
+WHERE entry ? 'litellm_provider'
+ORDER BY 1
+`
+
+func (q *Queries) ListPriceProviders(ctx context.Context) ([]string, error) {
+	rows, err := q.db.Query(ctx, listPriceProviders)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []string
+	for rows.Next() {
+		var provider string
+		if err := rows.Scan(&provider); err != nil {
+			return nil, err
+		}
+		items = append(items, provider)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listPricedModels = `-- name: ListPricedModels :many
+WITH current AS (
+    SELECT DISTINCT ON (model_key) model_key, valid_from, valid_to, entry
+    FROM prices
+    ORDER BY model_key,
+        ((valid_from IS NULL OR valid_from <= $6::timestamptz)
+            AND (valid_to IS NULL OR valid_to > $6::timestamptz)) DESC,
+        valid_from DESC NULLS LAST
+), versions AS (
+    SELECT model_key, count(*) AS versions FROM prices GROUP BY model_key
+)
+SELECT c.model_key, c.valid_from, c.valid_to, c.entry,
+    coalesce(t.tier, 'standard')::text AS tier, v.versions,
+    count(*) OVER () AS total
+FROM current c
+JOIN versions v ON v.model_key = c.model_key
+LEFT JOIN model_tiers t ON t.model_key = c.model_key
+WHERE ($1::text = '' OR strpos(lower(c.model_key), lower($1::text)) > 0)
+    AND ($2::text = '' OR c.entry->>'litellm_provider' = $2::text)
+    AND ($3::text = '' OR coalesce(t.tier, 'standard') = $3::text)
+ORDER BY c.model_key
+LIMIT $5 OFFSET $4
+`
+
+type ListPricedModelsParams struct {
+	Search   string
+	Provider string
+	Tier     string
+	Skip     int32
+	MaxRows  int32
+	At       time.Time
+}
+
+type ListPricedModelsRow struct {
+	ModelKey  string
+	ValidFrom *time.Time
+	ValidTo   *time.Time
+	Entry     json.RawMessage
+	Tier      string
+	Versions  int64
+	Total     int64
+}
+
+// One row per model with a price: the version in force at the given time
+// (else the latest), how many versions it has and its tier, filtered and
+// paged.
+func (q *Queries) ListPricedModels(ctx context.Context, arg ListPricedModelsParams) ([]ListPricedModelsRow, error) {
+	rows, err := q.db.Query(ctx, listPricedModels,
+		arg.Search,
+		arg.Provider,
+		arg.Tier,
+		arg.Skip,
+		arg.MaxRows,
+		arg.At,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListPricedModelsRow
+	for rows.Next() {
+		var i ListPricedModelsRow
+		if err := rows.Scan(
+			&i.ModelKey,
+			&i.ValidFrom,
+			&i.ValidTo,
+			&i.Entry,
+			&i.Tier,
+			&i.Versions,
+			&i.Total,
 		); err != nil {
 			return nil, err
 		}
@@ -122,21 +222,6 @@ func (q *Queries) ListPrices(ctx context.Context) ([]Price, error) {
 		return nil, err
 	}
 	return items, nil
-}
-
-const setDefaultModelTier = `-- name: SetDefaultModelTier :exec
-INSERT INTO model_tiers (model_key, tier) VALUES ($1, $2)
-ON CONFLICT (model_key) DO NOTHING
-`
-
-type SetDefaultModelTierParams struct {
-	ModelKey string
-	Tier     string
-}
-
-func (q *Queries) SetDefaultModelTier(ctx context.Context, arg SetDefaultModelTierParams) error {
-	_, err := q.db.Exec(ctx, setDefaultModelTier, arg.ModelKey, arg.Tier)
-	return err
 }
 
 const setModelTier = `-- name: SetModelTier :exec

@@ -50,9 +50,15 @@ ORDER BY file, line
 LIMIT @max_rows;
 
 -- name: ListImports :many
-SELECT i.*, p.email AS uploader_email
+SELECT i.*, p.email AS uploader_email,
+    coalesce(c.cost, 0)::numeric AS cost, c.unpriced::bigint AS unpriced
 FROM imports i
 JOIN principals p ON p.id = i.uploader_id
+CROSS JOIN LATERAL (
+    SELECT sum(e.cost) AS cost, count(*) FILTER (WHERE e.cost IS NULL) AS unpriced
+    FROM usage_events e
+    WHERE e.import_id = i.id
+) c
 WHERE (sqlc.narg(uploader_id)::bigint IS NULL OR i.uploader_id = sqlc.narg(uploader_id))
 ORDER BY i.created_at DESC, i.id DESC
 LIMIT @max_rows;

@@ -21,10 +21,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tallyhq/tally/db"
+	"github.com/tallyhq/tally/internal/attribution"
 	"github.com/tallyhq/tally/internal/auth"
 	"github.com/tallyhq/tally/internal/auth/devoidc"
+	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/config"
+	"github.com/tallyhq/tally/internal/directory"
+	"github.com/tallyhq/tally/internal/pricing"
 	"github.com/tallyhq/tally/internal/principal"
+	"github.com/tallyhq/tally/internal/spend"
 	"github.com/tallyhq/tally/internal/testdb"
 	"github.com/tallyhq/tally/internal/token"
 )
@@ -102,10 +107,12 @@ func newTestApp(t *testing.T, extra ...func(*Server)) *testApp {
 	httpSrv := httptest.NewUnstartedServer(nil)
 	base := "http://" + httpSrv.Listener.Addr().String()
 	cfg := &config.Config{
-		Dev:        true,
-		BaseURL:    base,
-		SessionTTL: 12 * time.Hour,
-		TokenTTL:   90 * 24 * time.Hour,
+		Dev:            true,
+		BaseURL:        base,
+		SessionTTL:     12 * time.Hour,
+		TokenTTL:       90 * 24 * time.Hour,
+		UploadMaxBytes: 64 << 20,
+		BillingZone:    time.UTC,
 		OIDC: config.OIDC{
 			RedirectURL: base + "/auth/callback",
 			Scopes:      []string{"openid", "email", "profile"},
@@ -137,6 +144,13 @@ func newTestApp(t *testing.T, extra ...func(*Server)) *testApp {
 		Ready:  func(ctx context.Context) error { return ready(ctx, pool) },
 		Dev:    dev,
 		Now:    a.clock.Now,
+
+		Imports:   batch.NewService(pool, insertOnlyRiver(t, pool), cfg.UploadMaxBytes),
+		Prices:    pricing.NewService(pool, time.UTC),
+		Mappings:  attribution.NewService(pool),
+		Directory: directory.NewService(pool),
+
+		Spend: spend.NewService(pool, time.UTC),
 	})
 	if err != nil {
 		t.Fatalf("new server: %v", err)

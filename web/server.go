@@ -11,9 +11,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tallyhq/tally/internal/attribution"
 	"github.com/tallyhq/tally/internal/auth"
 	"github.com/tallyhq/tally/internal/auth/devoidc"
+	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/config"
+	"github.com/tallyhq/tally/internal/directory"
+	"github.com/tallyhq/tally/internal/pricing"
+	"github.com/tallyhq/tally/internal/spend"
 	"github.com/tallyhq/tally/internal/token"
 	"github.com/tallyhq/tally/static"
 )
@@ -31,6 +36,16 @@ type Deps struct {
 	Dev   *devoidc.Provider
 	// Now is the clock; time.Now if nil.
 	Now func() time.Time
+
+	// Imports, Prices, Mappings and Directory serve the imports and admin
+	// pages and the import API.
+	Imports   *batch.Service
+	Prices    *pricing.Service
+	Mappings  *attribution.Service
+	Directory *directory.Service
+
+	// Spend serves My spend, Usage and Unattributed.
+	Spend *spend.Service
 }
 
 // Server holds the handlers' dependencies and the routes.
@@ -42,6 +57,13 @@ type Server struct {
 	ready  func(context.Context) error
 	dev    *devoidc.Provider
 	now    func() time.Time
+
+	imports   *batch.Service
+	prices    *pricing.Service
+	mappings  *attribution.Service
+	directory *directory.Service
+
+	spend *spend.Service
 
 	mux    *http.ServeMux
 	origin *http.CrossOriginProtection
@@ -65,6 +87,14 @@ func New(d Deps) (*Server, error) {
 		ready:  d.Ready,
 		dev:    d.Dev,
 		now:    d.Now,
+
+		imports:   d.Imports,
+		prices:    d.Prices,
+		mappings:  d.Mappings,
+		directory: d.Directory,
+
+		spend: d.Spend,
+
 		mux:    http.NewServeMux(),
 		origin: http.NewCrossOriginProtection(),
 	}
@@ -106,7 +136,6 @@ func (s *Server) routes() {
 
 	// Pages
 	s.handlePublic("GET /{$}", s.showHome)
-	s.handle("GET /spend", s.showSpendPage)
 
 	// Tokens
 	s.handle("GET /tokens", s.showTokensPage)
@@ -115,8 +144,39 @@ func (s *Server) routes() {
 	s.handle("GET /admin/tokens", s.showAdminTokensPage, config.RoleAdmin)
 	s.handle("POST /admin/tokens/{id}/revoke", s.revokeToken, config.RoleAdmin)
 
+	// Spend
+	s.handle("GET /spend", s.showSpendPage)
+	s.handle("GET /spend/sessions/{id}", s.showSessionPage)
+	s.handle("GET /usage", s.showUsagePage,
+		config.RoleFinance, config.RoleInvestigator, config.RoleAdmin)
+	s.handle("GET /usage.csv", s.downloadUsage,
+		config.RoleFinance, config.RoleInvestigator, config.RoleAdmin)
+	s.handle("GET /unattributed", s.showUnattributedPage, config.RoleInvestigator, config.RoleAdmin)
+	s.handle("GET /unattributed/events", s.showClusterEventsPage, config.RoleInvestigator,
+		config.RoleAdmin)
+
+	// Imports
+	s.handle("GET /imports", s.showImportsPage)
+	s.handle("GET /imports/new", s.showNewImportPage)
+	s.handle("POST /imports", s.createImport)
+	s.handle("GET /imports/{id}", s.showImportPage)
+
+	// Admin
+	s.handle("GET /admin", s.showAdminPage, config.RoleAdmin)
+	s.handle("GET /admin/people", s.showPeoplePage, config.RoleAdmin)
+	s.handle("POST /admin/people/directory", s.uploadDirectory, config.RoleAdmin)
+	s.handle("GET /admin/mappings", s.showMappingsPage, config.RoleAdmin)
+	s.handle("POST /admin/mappings", s.createMapping, config.RoleAdmin)
+	s.handle("POST /admin/mappings/{id}/delete", s.deleteMapping, config.RoleAdmin)
+	s.handle("POST /admin/mappings/csv", s.uploadMappings, config.RoleAdmin)
+	s.handle("GET /admin/models", s.showModelsPage, config.RoleAdmin)
+	s.handle("POST /admin/models/tier", s.setModelTier, config.RoleAdmin)
+	s.handle("POST /admin/models/prices", s.uploadPrices, config.RoleAdmin)
+
 	// API
 	s.handleAPI("GET /api/v1/me", s.showMe, token.ScopeImport)
+	s.handleAPI("POST /api/v1/imports", s.createImportAPI, token.ScopeImport)
+	s.handleAPI("GET /api/v1/imports/{id}", s.showImportAPI, token.ScopeImport)
 	s.mux.HandleFunc("/api/", s.apiNotFound)
 
 	s.mux.HandleFunc("/", s.notFound)

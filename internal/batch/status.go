@@ -22,6 +22,7 @@ type Status struct {
 	Claimed    bool       `json:"claimed"`
 	Host       string     `json:"host,omitempty"`
 	OSUser     string     `json:"os_user,omitempty"`
+	Format     string     `json:"format,omitempty"` // "" when detected per file
 	Bytes      int64      `json:"bytes"`
 	BytesRead  int64      `json:"bytes_read"`
 	CreatedAt  time.Time  `json:"created_at"`
@@ -38,7 +39,8 @@ func (s *Service) Get(ctx context.Context, id int64) (*Status, error) {
 	}
 	st := &Status{ID: imp.ID, Status: imp.Status, Error: imp.Error,
 		UploaderID: imp.UploaderID, Uploader: imp.UploaderEmail, Claimed: imp.Claimed,
-		Host: imp.Host, OSUser: imp.OsUser, Bytes: imp.Bytes, BytesRead: imp.BytesRead,
+		Host: imp.Host, OSUser: imp.OsUser, Format: imp.Format, Bytes: imp.Bytes,
+		BytesRead: imp.BytesRead,
 		CreatedAt: imp.CreatedAt, FinishedAt: imp.FinishedAt}
 	if imp.Status != "done" {
 		return st, nil

@@ -12,6 +12,7 @@ type Shell struct {
 	CSRFToken string  // for the sign-out form
 	CSSPath   string  // static.Path("app.css")
 	Dev       bool    // show the development-mode banner
+	Refresh   int     // when > 0, reload the page every Refresh seconds
 }
 
 // Viewer is the signed-in person as the top bar shows them.
@@ -47,12 +48,6 @@ type ErrorView struct {
 // SignedOutView is the page after signing out.
 type SignedOutView struct {
 	Shell
-}
-
-// SpendView is the My spend page.
-type SpendView struct {
-	Shell
-	Name string
 }
 
 // TokensView is the My tokens page.
