@@ -42,17 +42,26 @@ func LoadTable(ctx context.Context, q *db.Queries, table map[string]Entry,
 	}
 	changes := Plan(current, table, effectiveFrom)
 	res := LoadResult{Unchanged: len(table) - len(changes)}
+	var rows []db.InsertPricesParams
+	var tiers []db.SetDefaultModelTiersParams
 	for _, c := range changes {
-		if err := applyChange(ctx, q, c, source); err != nil {
+		if err := closeVersion(ctx, q, c.Closed); err != nil {
 			return LoadResult{}, err
 		}
+		row, err := priceRow(c.New, source)
+		if err != nil {
+			return LoadResult{}, err
+		}
+		rows = append(rows, row)
+		tiers = append(tiers, db.SetDefaultModelTiersParams{ModelKey: c.New.Key,
+			Tier: DefaultTier(c.New.Key, c.New.Entry)})
 		if c.Closed != nil || c.New.ValidFrom != nil {
 			res.Changed++
 		} else {
 			res.Added++
 		}
 	}
-	return res, nil
+	return res, storeVersions(ctx, q, rows, tiers)
 }
 
 func storedVersions(ctx context.Context, q *db.Queries) ([]Version, error) {
@@ -70,26 +79,39 @@ func storedVersions(ctx context.Context, q *db.Queries) ([]Version, error) {
 	return out, nil
 }
 
-func applyChange(ctx context.Context, q *db.Queries, c Change, source string) error {
-	if c.Closed != nil {
-		err := q.ClosePrice(ctx, db.ClosePriceParams{ID: c.Closed.ID, ValidTo: c.Closed.ValidTo})
-		if err != nil {
-			return fmt.Errorf("close price of %s: %w", c.Closed.Key, err)
-		}
+func closeVersion(ctx context.Context, q *db.Queries, v *Version) error {
+	if v == nil {
+		return nil
 	}
-	entry, err := json.Marshal(c.New.Entry)
-	if err != nil {
-		return fmt.Errorf("encode price of %s: %w", c.New.Key, err)
-	}
-	_, err = q.InsertPrice(ctx, db.InsertPriceParams{ModelKey: c.New.Key,
-		ValidFrom: c.New.ValidFrom, ValidTo: c.New.ValidTo, Entry: entry, Source: source})
-	if err != nil {
-		return fmt.Errorf("store price of %s: %w", c.New.Key, err)
-	}
-	err = q.SetDefaultModelTier(ctx, db.SetDefaultModelTierParams{ModelKey: c.New.Key,
-		Tier: DefaultTier(c.New.Key, c.New.Entry)})
-	if err != nil {
-		return fmt.Errorf("set tier of %s: %w", c.New.Key, err)
+	if err := q.ClosePrice(ctx, db.ClosePriceParams{ID: v.ID, ValidTo: v.ValidTo}); err != nil {
+		return fmt.Errorf("close price of %s: %w", v.Key, err)
 	}
 	return nil
+}
+
+func priceRow(v Version, source string) (db.InsertPricesParams, error) {
+	entry, err := json.Marshal(v.Entry)
+	if err != nil {
+		return db.InsertPricesParams{}, fmt.Errorf("encode price of %s: %w", v.Key, err)
+	}
+	return db.InsertPricesParams{ModelKey: v.Key, ValidFrom: v.ValidFrom,
+		ValidTo: v.ValidTo, Entry: entry, Source: source}, nil
+}
+
+// storeVersions writes new price versions and the tiers of new models.
+func storeVersions(ctx context.Context, q *db.Queries, rows []db.InsertPricesParams,
+	tiers []db.SetDefaultModelTiersParams) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	if _, err := q.InsertPrices(ctx, rows); err != nil {
+		return fmt.Errorf("store prices: %w", err)
+	}
+	var tierErr error
+	q.SetDefaultModelTiers(ctx, tiers).Exec(func(_ int, err error) {
+		if err != nil && tierErr == nil {
+			tierErr = fmt.Errorf("set default tiers: %w", err)
+		}
+	})
+	return tierErr
 }
