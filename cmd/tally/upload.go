@@ -46,11 +46,17 @@ func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Write
 	return st.Summary, nil
 }
 
-// listFiles expands folders into the regular files under them, in order.
+// listFiles expands folders into the regular files under them, in order,
+// as absolute paths: the server keeps each file's path (sub-agent files are
+// known by theirs) and refuses names that climb with "..".
 func listFiles(paths []string) ([]string, error) {
 	var files []string
 	for _, p := range paths {
-		err := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", p, err)
+		}
+		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}

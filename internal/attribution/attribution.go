@@ -57,7 +57,7 @@ type Resolver struct {
 func NewResolver(mappings []Mapping, emails map[string]int64) *Resolver {
 	r := &Resolver{mappings: map[mapKey][]Mapping{}, emails: emails}
 	for _, m := range mappings {
-		k := mapKey{m.Kind, normalise(m.Kind, m.Value), m.Host}
+		k := mapKey{m.Kind, normalise(m.Kind, m.Value), strings.ToLower(m.Host)}
 		r.mappings[k] = append(r.mappings[k], m)
 	}
 	return r
@@ -105,7 +105,7 @@ func (r *Resolver) Attribute(e *usage.Event) (id int64, method Method, ok bool) 
 		if c.value == "" {
 			continue
 		}
-		c.value = normalise(c.kind, c.value)
+		c.value, c.host = normalise(c.kind, c.value), strings.ToLower(c.host)
 		if id, ok := r.lookup(c, e.OccurredAt); ok {
 			return id, Mapped, true
 		}

@@ -40,7 +40,7 @@ func TestAttribute(t *testing.T) {
 			usage.Evidence{Principal: "ENG@example.com", APIKeyID: "key-a"}, 7, Direct},
 		{"key_inside_its_window", nov, usage.Evidence{APIKeyID: "key-a"}, 3, Mapped},
 		{"key_after_reassignment", dec, usage.Evidence{APIKeyID: "key-a"}, 4, Mapped},
-		{"os_user_on_its_host", nov, usage.Evidence{OSUser: "erin", Host: "build-01"}, 1, Mapped},
+		{"os_user_on_its_host", nov, usage.Evidence{OSUser: "erin", Host: "Build-01"}, 1, Mapped},
 		{"os_user_on_another_host_is_nobody", nov,
 			usage.Evidence{OSUser: "erin", Host: "laptop"}, 0, ""},
 		{"os_user_on_any_host", nov, usage.Evidence{OSUser: "ci", Host: "x"}, 2, Mapped},
