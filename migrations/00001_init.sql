@@ -228,7 +228,7 @@ CREATE TABLE usage_daily (
     output bigint NOT NULL,
     cost numeric NOT NULL,
     cache_read_cost numeric NOT NULL,
-    PRIMARY KEY (day, principal_id, model)
+    PRIMARY KEY (day, principal_id, model, priced)
 );
 
 CREATE INDEX usage_daily_month ON usage_daily (month, principal_id);
