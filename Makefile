@@ -88,6 +88,13 @@ testpg-start:
 testpg-stop:
 	@$(PG_AS) $(PG_BIN)/pg_ctl -D $(TEST_PG)/data -m fast -w stop >/dev/null
 
+# BENCH_SIZE is the size of the Claude Code corpus that `make bench` reads.
+BENCH_SIZE ?= 1GB
+
+.PHONY: bench
+bench: ## Time imports against ccusage and into Postgres; BENCH_SIZE=1GB (into .bench/).
+	$(GO) run ./cmd/tallybench -size $(BENCH_SIZE) -dir $(CURDIR)/.bench
+
 .PHONY: verify
 verify: generate ## Regenerate code and fail if the committed copy differs; vet.
 	git diff --exit-code -- db web
