@@ -1,6 +1,9 @@
 package importer
 
 import (
+	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -150,4 +153,46 @@ func TestParseTime(t *testing.T) {
 			t.Errorf("parseTime(%s) got %v, %v, want %v ok=%v", c.in, got, err, c.want, c.ok)
 		}
 	}
+}
+
+// TestGenericStreams checks that a long generic file reaches the sink in
+// chunks while it is read, and that a copy in a later chunk is still a
+// duplicate, as in a whole-file read.
+func TestGenericStreams(t *testing.T) {
+	var b strings.Builder
+	rows := 3*putChunk + 10
+	for i := range rows {
+		fmt.Fprintf(&b, `{"occurred_at":"2026-11-05T10:00:00Z","provider":"openai",`+
+			`"model":"gpt-5","input_tokens":1,"output_tokens":1,"request_id":"r-%d"}`+"\n", i)
+	}
+	b.WriteString(`{"occurred_at":"2026-11-05T10:00:00Z","provider":"openai",` +
+		`"model":"gpt-5","input_tokens":1,"output_tokens":1,"request_id":"r-0"}` + "\n")
+
+	sink := &countingSink{Memory: NewMemory()}
+	var st Stats
+	err := Options{}.ReadFile(context.Background(), "big.jsonl",
+		strings.NewReader(b.String()), sink, &st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != int64(rows) || st.Duplicates != 1 || st.Lines != int64(rows+1) {
+		t.Errorf("got %d events, %d duplicates, %d lines; want %d, 1, %d", st.Events,
+			st.Duplicates, st.Lines, rows, rows+1)
+	}
+	if sink.puts < 4 || sink.largest > putChunk {
+		t.Errorf("got %d puts of at most %d calls; want chunks of at most %d",
+			sink.puts, sink.largest, putChunk)
+	}
+}
+
+// countingSink records how the calls arrive.
+type countingSink struct {
+	*Memory
+	puts, largest int
+}
+
+func (s *countingSink) Put(ctx context.Context, events []*usage.Event) ([]Outcome, error) {
+	s.puts++
+	s.largest = max(s.largest, len(events))
+	return s.Memory.Put(ctx, events)
 }

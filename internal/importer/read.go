@@ -85,9 +85,19 @@ type parsed struct {
 // hands the calls to sink and adds to st. A malformed line is a reject and
 // the rest of the file goes in; a read error rejects the rest of the file;
 // only a bad Options.Format, a cancelled ctx or a sink error is returned.
+//
+// Calls of formats whose copies never change a stored call (Codex, generic)
+// go to the sink in chunks as they are read, so memory stays flat however
+// long the file; a copy that spans two chunks is then the sink's duplicate.
 func (o Options) ReadFile(ctx context.Context, name string, r io.Reader, sink Sink,
 	st *Stats) error {
-	p, err := o.parse(ctx, name, r)
+	stream := func(events []*usage.Event) error {
+		if err := put(ctx, sink, events, st); err != nil {
+			return fmt.Errorf("store %s: %w", name, err)
+		}
+		return nil
+	}
+	p, err := o.parseWith(ctx, name, r, stream)
 	if err != nil {
 		return err
 	}
@@ -96,6 +106,14 @@ func (o Options) ReadFile(ctx context.Context, name string, r io.Reader, sink Si
 
 // parse reads one file into a parsed result without touching any sink.
 func (o Options) parse(ctx context.Context, name string, r io.Reader) (*parsed, error) {
+	return o.parseWith(ctx, name, r, nil)
+}
+
+// parseWith reads one file into a parsed result. With stream set, the calls
+// of a format whose copies never change a stored call are handed to stream
+// in chunks while reading, and the result holds only the last of them.
+func (o Options) parseWith(ctx context.Context, name string, r io.Reader,
+	stream func([]*usage.Event) error) (*parsed, error) {
 	if err := checkFormat(o.Format); err != nil {
 		return nil, err
 	}
@@ -117,6 +135,9 @@ func (o Options) parse(ctx context.Context, name string, r io.Reader) (*parsed, 
 		return fs.whole(lr, err.Error()), nil
 	case err != nil:
 		return nil, err
+	}
+	if _, claude := p.(*claudeParser); !claude {
+		fs.stream = stream
 	}
 	n, err := fs.run(ctx, lr, p)
 	if err != nil {
@@ -148,7 +169,21 @@ func (fs *fileState) run(ctx context.Context, lr *lineReader, p parser) (int, er
 			line = trimBOM(line)
 		}
 		p.line(fs, n, line)
+		if fs.stream != nil && len(fs.m.cands) >= putChunk {
+			if err := fs.flushStream(); err != nil {
+				return n, err
+			}
+		}
 	}
+}
+
+// flushStream hands the calls read so far to the stream and starts afresh.
+func (fs *fileState) flushStream() error {
+	events := fs.m.events()
+	fs.dups += fs.m.joined
+	fs.m = newMerger()
+	clear(fs.strs)
+	return fs.stream(events)
 }
 
 // checkFormat refuses an Options.Format that names no parser.
@@ -241,6 +276,7 @@ type fileState struct {
 	ev        usage.Event
 	keys      []string
 	m         merger
+	stream    func([]*usage.Event) error // see parseWith
 	lines     int64
 	dups      int64
 	skipped   int64
