@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	pgxdecimal "github.com/jackc/pgx-shopspring-decimal"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -19,11 +20,16 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a write broke a unique constraint.
 var ErrConflict = errors.New("conflict")
 
-// Open connects a pool to url and checks that the database answers.
+// Open connects a pool to url and checks that the database answers. Its
+// connections read and write numeric as decimal.Decimal.
 func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
+		pgxdecimal.Register(conn.TypeMap()) // numeric ↔ decimal.Decimal, exactly and fast
+		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
