@@ -9,6 +9,41 @@ import (
 	"context"
 )
 
+// iteratorForCreateImportFiles implements pgx.CopyFromSource.
+type iteratorForCreateImportFiles struct {
+	rows                 []CreateImportFilesParams
+	skippedFirstNextCall bool
+}
+
+func (r *iteratorForCreateImportFiles) Next() bool {
+	if len(r.rows) == 0 {
+		return false
+	}
+	if !r.skippedFirstNextCall {
+		r.skippedFirstNextCall = true
+		return true
+	}
+	r.rows = r.rows[1:]
+	return len(r.rows) > 0
+}
+
+func (r iteratorForCreateImportFiles) Values() ([]interface{}, error) {
+	return []interface{}{
+		r.rows[0].ImportID,
+		r.rows[0].Seq,
+		r.rows[0].Name,
+		r.rows[0].Bytes,
+	}, nil
+}
+
+func (r iteratorForCreateImportFiles) Err() error {
+	return nil
+}
+
+func (q *Queries) CreateImportFiles(ctx context.Context, arg []CreateImportFilesParams) (int64, error) {
+	return q.db.CopyFrom(ctx, []string{"import_files"}, []string{"import_id", "seq", "name", "bytes"}, &iteratorForCreateImportFiles{rows: arg})
+}
+
 // iteratorForInsertEventKeys implements pgx.CopyFromSource.
 type iteratorForInsertEventKeys struct {
 	rows                 []InsertEventKeysParams

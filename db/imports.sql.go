@@ -71,22 +71,11 @@ func (q *Queries) CreateImport(ctx context.Context, arg CreateImportParams) (Imp
 	return i, err
 }
 
-const createImportFile = `-- name: CreateImportFile :one
-INSERT INTO import_files (import_id, name, bytes)
-VALUES ($1, $2, 0)
-RETURNING id
-`
-
-type CreateImportFileParams struct {
+type CreateImportFilesParams struct {
 	ImportID int64
+	Seq      int32
 	Name     string
-}
-
-func (q *Queries) CreateImportFile(ctx context.Context, arg CreateImportFileParams) (int64, error) {
-	row := q.db.QueryRow(ctx, createImportFile, arg.ImportID, arg.Name)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
+	Bytes    int64
 }
 
 const failImport = `-- name: FailImport :exec
@@ -107,7 +96,7 @@ func (q *Queries) FailImport(ctx context.Context, arg FailImportParams) error {
 
 const finishImport = `-- name: FinishImport :exec
 UPDATE imports
-SET status = 'done', finished_at = now(), files = $1, lines = $2,
+SET status = 'done', finished_at = clock_timestamp(), files = $1, lines = $2,
     events = $3, duplicates = $4, updated = $5,
     skipped = $6, rejected = $7
 WHERE id = $8
@@ -199,33 +188,33 @@ func (q *Queries) GetImport(ctx context.Context, id int64) (GetImportRow, error)
 }
 
 const getImportChunk = `-- name: GetImportChunk :one
-SELECT data FROM import_chunks WHERE file_id = $1 AND seq = $2
+SELECT data FROM import_chunks WHERE import_id = $1 AND seq = $2
 `
 
 type GetImportChunkParams struct {
-	FileID int64
-	Seq    int32
+	ImportID int64
+	Seq      int32
 }
 
 func (q *Queries) GetImportChunk(ctx context.Context, arg GetImportChunkParams) ([]byte, error) {
-	row := q.db.QueryRow(ctx, getImportChunk, arg.FileID, arg.Seq)
+	row := q.db.QueryRow(ctx, getImportChunk, arg.ImportID, arg.Seq)
 	var data []byte
 	err := row.Scan(&data)
 	return data, err
 }
 
 const insertImportChunk = `-- name: InsertImportChunk :exec
-INSERT INTO import_chunks (file_id, seq, data) VALUES ($1, $2, $3)
+INSERT INTO import_chunks (import_id, seq, data) VALUES ($1, $2, $3)
 `
 
 type InsertImportChunkParams struct {
-	FileID int64
-	Seq    int32
-	Data   []byte
+	ImportID int64
+	Seq      int32
+	Data     []byte
 }
 
 func (q *Queries) InsertImportChunk(ctx context.Context, arg InsertImportChunkParams) error {
-	_, err := q.db.Exec(ctx, insertImportChunk, arg.FileID, arg.Seq, arg.Data)
+	_, err := q.db.Exec(ctx, insertImportChunk, arg.ImportID, arg.Seq, arg.Data)
 	return err
 }
 
@@ -237,7 +226,7 @@ type InsertImportRejectsParams struct {
 }
 
 const listImportFiles = `-- name: ListImportFiles :many
-SELECT id, import_id, name, bytes FROM import_files WHERE import_id = $1 ORDER BY id
+SELECT import_id, seq, name, bytes FROM import_files WHERE import_id = $1 ORDER BY seq
 `
 
 func (q *Queries) ListImportFiles(ctx context.Context, importID int64) ([]ImportFile, error) {
@@ -250,8 +239,8 @@ func (q *Queries) ListImportFiles(ctx context.Context, importID int64) ([]Import
 	for rows.Next() {
 		var i ImportFile
 		if err := rows.Scan(
-			&i.ID,
 			&i.ImportID,
+			&i.Seq,
 			&i.Name,
 			&i.Bytes,
 		); err != nil {
@@ -400,20 +389,6 @@ DELETE FROM import_rejects WHERE import_id = $1
 
 func (q *Queries) ResetImportRejects(ctx context.Context, importID int64) error {
 	_, err := q.db.Exec(ctx, resetImportRejects, importID)
-	return err
-}
-
-const setImportFileBytes = `-- name: SetImportFileBytes :exec
-UPDATE import_files SET bytes = $1 WHERE id = $2
-`
-
-type SetImportFileBytesParams struct {
-	Bytes int64
-	ID    int64
-}
-
-func (q *Queries) SetImportFileBytes(ctx context.Context, arg SetImportFileBytesParams) error {
-	_, err := q.db.Exec(ctx, setImportFileBytes, arg.Bytes, arg.ID)
 	return err
 }
 

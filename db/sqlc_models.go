@@ -71,14 +71,14 @@ type Import struct {
 }
 
 type ImportChunk struct {
-	FileID int64
-	Seq    int32
-	Data   []byte
+	ImportID int64
+	Seq      int32
+	Data     []byte
 }
 
 type ImportFile struct {
-	ID       int64
 	ImportID int64
+	Seq      int32
 	Name     string
 	Bytes    int64
 }

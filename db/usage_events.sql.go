@@ -61,84 +61,75 @@ type InsertUsageEventsParams struct {
 	AttributedAt      *time.Time
 }
 
-const listEventKeys = `-- name: ListEventKeys :many
-SELECT key, event_id FROM usage_event_keys WHERE key = ANY($1::text[])
+const listCallsByKey = `-- name: ListCallsByKey :many
+WITH found AS (
+    SELECT dedupe_key AS key, id FROM usage_events WHERE dedupe_key = ANY($1::text[])
+    UNION ALL
+    SELECT key, event_id FROM usage_event_keys WHERE key = ANY($1::text[])
+)
+SELECT f.key::text AS found_key, usage_events.id, usage_events.import_id, usage_events.source_format, usage_events.source_file, usage_events.source_line, usage_events.dedupe_key, usage_events.rank, usage_events.occurred_at, usage_events.day, usage_events.month, usage_events.provider, usage_events.model_reported, usage_events.model_key, usage_events.service_tier, usage_events.speed, usage_events.inference_geo, usage_events.region, usage_events.input_uncached, usage_events.cache_read, usage_events.cache_write_5m, usage_events.cache_write_1h, usage_events.output, usage_events.reasoning, usage_events.requests, usage_events.web_search_requests, usage_events.web_fetch_requests, usage_events.flags, usage_events.cost, usage_events.cache_read_cost, usage_events.price_id, usage_events.evidence, usage_events.session_id, usage_events.host, usage_events.os_user, usage_events.cwd, usage_events.uploader_id, usage_events.principal_id, usage_events.attribution, usage_events.attributed_by, usage_events.attributed_at
+FROM found f
+JOIN usage_events ON usage_events.id = f.id
 `
 
-func (q *Queries) ListEventKeys(ctx context.Context, keys []string) ([]UsageEventKey, error) {
-	rows, err := q.db.Query(ctx, listEventKeys, keys)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []UsageEventKey
-	for rows.Next() {
-		var i UsageEventKey
-		if err := rows.Scan(&i.Key, &i.EventID); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
+type ListCallsByKeyRow struct {
+	FoundKey   string
+	UsageEvent UsageEvent
 }
 
-const listEventsByID = `-- name: ListEventsByID :many
-SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at FROM usage_events WHERE id = ANY($1::bigint[])
-`
-
-func (q *Queries) ListEventsByID(ctx context.Context, ids []int64) ([]UsageEvent, error) {
-	rows, err := q.db.Query(ctx, listEventsByID, ids)
+// The stored calls that hold any of keys, as their dedupe key or as one of
+// their other keys, each with the key that found it.
+func (q *Queries) ListCallsByKey(ctx context.Context, keys []string) ([]ListCallsByKeyRow, error) {
+	rows, err := q.db.Query(ctx, listCallsByKey, keys)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []UsageEvent
+	var items []ListCallsByKeyRow
 	for rows.Next() {
-		var i UsageEvent
+		var i ListCallsByKeyRow
 		if err := rows.Scan(
-			&i.ID,
-			&i.ImportID,
-			&i.SourceFormat,
-			&i.SourceFile,
-			&i.SourceLine,
-			&i.DedupeKey,
-			&i.Rank,
-			&i.OccurredAt,
-			&i.Day,
-			&i.Month,
-			&i.Provider,
-			&i.ModelReported,
-			&i.ModelKey,
-			&i.ServiceTier,
-			&i.Speed,
-			&i.InferenceGeo,
-			&i.Region,
-			&i.InputUncached,
-			&i.CacheRead,
-			&i.CacheWrite5m,
-			&i.CacheWrite1h,
-			&i.Output,
-			&i.Reasoning,
-			&i.Requests,
-			&i.WebSearchRequests,
-			&i.WebFetchRequests,
-			&i.Flags,
-			&i.Cost,
-			&i.CacheReadCost,
-			&i.PriceID,
-			&i.Evidence,
-			&i.SessionID,
-			&i.Host,
-			&i.OsUser,
-			&i.Cwd,
-			&i.UploaderID,
-			&i.PrincipalID,
-			&i.Attribution,
-			&i.AttributedBy,
-			&i.AttributedAt,
+			&i.FoundKey,
+			&i.UsageEvent.ID,
+			&i.UsageEvent.ImportID,
+			&i.UsageEvent.SourceFormat,
+			&i.UsageEvent.SourceFile,
+			&i.UsageEvent.SourceLine,
+			&i.UsageEvent.DedupeKey,
+			&i.UsageEvent.Rank,
+			&i.UsageEvent.OccurredAt,
+			&i.UsageEvent.Day,
+			&i.UsageEvent.Month,
+			&i.UsageEvent.Provider,
+			&i.UsageEvent.ModelReported,
+			&i.UsageEvent.ModelKey,
+			&i.UsageEvent.ServiceTier,
+			&i.UsageEvent.Speed,
+			&i.UsageEvent.InferenceGeo,
+			&i.UsageEvent.Region,
+			&i.UsageEvent.InputUncached,
+			&i.UsageEvent.CacheRead,
+			&i.UsageEvent.CacheWrite5m,
+			&i.UsageEvent.CacheWrite1h,
+			&i.UsageEvent.Output,
+			&i.UsageEvent.Reasoning,
+			&i.UsageEvent.Requests,
+			&i.UsageEvent.WebSearchRequests,
+			&i.UsageEvent.WebFetchRequests,
+			&i.UsageEvent.Flags,
+			&i.UsageEvent.Cost,
+			&i.UsageEvent.CacheReadCost,
+			&i.UsageEvent.PriceID,
+			&i.UsageEvent.Evidence,
+			&i.UsageEvent.SessionID,
+			&i.UsageEvent.Host,
+			&i.UsageEvent.OsUser,
+			&i.UsageEvent.Cwd,
+			&i.UsageEvent.UploaderID,
+			&i.UsageEvent.PrincipalID,
+			&i.UsageEvent.Attribution,
+			&i.UsageEvent.AttributedBy,
+			&i.UsageEvent.AttributedAt,
 		); err != nil {
 			return nil, err
 		}

@@ -6,10 +6,9 @@ INSERT INTO imports (uploader_id, claimed, host, os_user, format)
 VALUES (@uploader_id, @claimed, @host, @os_user, @format)
 RETURNING *;
 
--- name: CreateImportFile :one
-INSERT INTO import_files (import_id, name, bytes)
-VALUES (@import_id, @name, 0)
-RETURNING id;
+-- name: CreateImportFiles :copyfrom
+INSERT INTO import_files (import_id, seq, name, bytes)
+VALUES (@import_id, @seq, @name, @bytes);
 
 -- name: FailImport :exec
 UPDATE imports
@@ -18,7 +17,7 @@ WHERE id = @id;
 
 -- name: FinishImport :exec
 UPDATE imports
-SET status = 'done', finished_at = now(), files = @files, lines = @lines,
+SET status = 'done', finished_at = clock_timestamp(), files = @files, lines = @lines,
     events = @events, duplicates = @duplicates, updated = @updated,
     skipped = @skipped, rejected = @rejected
 WHERE id = @id;
@@ -30,17 +29,17 @@ JOIN principals p ON p.id = i.uploader_id
 WHERE i.id = @id;
 
 -- name: GetImportChunk :one
-SELECT data FROM import_chunks WHERE file_id = @file_id AND seq = @seq;
+SELECT data FROM import_chunks WHERE import_id = @import_id AND seq = @seq;
 
 -- name: InsertImportChunk :exec
-INSERT INTO import_chunks (file_id, seq, data) VALUES (@file_id, @seq, @data);
+INSERT INTO import_chunks (import_id, seq, data) VALUES (@import_id, @seq, @data);
 
 -- name: InsertImportRejects :copyfrom
 INSERT INTO import_rejects (import_id, file, line, reason)
 VALUES (@import_id, @file, @line, @reason);
 
 -- name: ListImportFiles :many
-SELECT * FROM import_files WHERE import_id = @import_id ORDER BY id;
+SELECT * FROM import_files WHERE import_id = @import_id ORDER BY seq;
 
 -- name: ListImportRejects :many
 SELECT file, line, reason
@@ -65,9 +64,6 @@ LIMIT @max_rows;
 
 -- name: ResetImportRejects :exec
 DELETE FROM import_rejects WHERE import_id = @import_id;
-
--- name: SetImportFileBytes :exec
-UPDATE import_files SET bytes = @bytes WHERE id = @id;
 
 -- name: SetImportProgress :exec
 UPDATE imports SET bytes_read = @bytes_read WHERE id = @id;

@@ -20,11 +20,17 @@ INSERT INTO usage_events (
     @attributed_by, @attributed_at
 );
 
--- name: ListEventKeys :many
-SELECT key, event_id FROM usage_event_keys WHERE key = ANY(@keys::text[]);
-
--- name: ListEventsByID :many
-SELECT * FROM usage_events WHERE id = ANY(@ids::bigint[]);
+-- name: ListCallsByKey :many
+-- The stored calls that hold any of keys, as their dedupe key or as one of
+-- their other keys, each with the key that found it.
+WITH found AS (
+    SELECT dedupe_key AS key, id FROM usage_events WHERE dedupe_key = ANY(@keys::text[])
+    UNION ALL
+    SELECT key, event_id FROM usage_event_keys WHERE key = ANY(@keys::text[])
+)
+SELECT f.key::text AS found_key, sqlc.embed(usage_events)
+FROM found f
+JOIN usage_events ON usage_events.id = f.id;
 
 -- name: ListUnpricedEvents :many
 SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;

@@ -291,6 +291,15 @@ func TestImportLaterCopy(t *testing.T) {
 	if claimed != before {
 		t.Errorf("claimed events: got %d, want %d", claimed, before)
 	}
+
+	// A sidechain replay of msg_b under a new requestId in the same session
+	// meets the stored call through its session key, not its request key.
+	replay := claudeCall("s-1", "msg_b", "req_other", "2026-11-02T11:00:00Z", 40, true)
+	st = h.run(t, up, [2]string{"projects/-home-erin-app/s-1/subagents/agent-x.jsonl", replay})
+	if st.Events != 0 || st.Duplicates != 1 {
+		t.Errorf("sidechain replay: %d events, %d duplicates; want 0 and 1", st.Events,
+			st.Duplicates)
+	}
 }
 
 // crashingPricer panics on its nth price of the first attempt, as a job
@@ -334,8 +343,8 @@ func TestImportKilledMidway(t *testing.T) {
 	if got := h.count(t, "SELECT count(*) FROM usage_events"); got != 9000 {
 		t.Errorf("stored events: got %d, want 9000", got)
 	}
-	if got := h.count(t, "SELECT count(*) FROM usage_event_keys"); got != 9000 {
-		t.Errorf("stored keys: got %d, want 9000", got)
+	if got := h.count(t, "SELECT count(DISTINCT dedupe_key) FROM usage_events"); got != 9000 {
+		t.Errorf("distinct dedupe keys: got %d, want 9000", got)
 	}
 }
 

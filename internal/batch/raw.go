@@ -1,27 +1,38 @@
 package batch
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 
-	"github.com/klauspost/compress/zstd"
+	"github.com/klauspost/compress/s2"
 
 	"github.com/tallyhq/tally/db"
 )
 
-// chunkSize is the size of one stored chunk of compressed raw bytes.
-const chunkSize = 4 << 20
+// A raw batch is one S2 stream of frames, stored in chunks: each file is
+// a start frame with its name, data frames, and an end frame. One stream
+// per upload keeps an upload of thousands of small files to a few rows.
+const (
+	chunkSize = 4 << 20 // compressed bytes per stored chunk
+	frameSize = 1 << 20 // raw bytes per data frame at most
 
-// chunkWriter stores what is written to it as numbered chunks of one file.
+	frameFile byte = 'F'
+	frameData byte = 'D'
+	frameEnd  byte = 'E'
+)
+
+// chunkWriter stores what is written to it as numbered chunks of one import.
 type chunkWriter struct {
-	ctx    context.Context
-	q      *db.Queries
-	fileID int64
-	seq    int32
-	buf    bytes.Buffer
+	ctx      context.Context
+	q        *db.Queries
+	importID int64
+	seq      int32
+	buf      bytes.Buffer
 }
 
 func (w *chunkWriter) Write(p []byte) (int, error) {
@@ -44,7 +55,7 @@ func (w *chunkWriter) Close() error {
 
 func (w *chunkWriter) flush(data []byte) error {
 	err := w.q.InsertImportChunk(w.ctx, db.InsertImportChunkParams{
-		FileID: w.fileID, Seq: w.seq, Data: data})
+		ImportID: w.importID, Seq: w.seq, Data: data})
 	if err != nil {
 		return fmt.Errorf("store chunk %d: %w", w.seq, err)
 	}
@@ -52,37 +63,77 @@ func (w *chunkWriter) flush(data []byte) error {
 	return nil
 }
 
-// storeRaw compresses r into the chunks of file fileID and returns the
-// number of raw bytes read. It stops with errTooLarge past limit bytes.
-func storeRaw(ctx context.Context, q *db.Queries, fileID int64, r io.Reader,
-	limit int64) (int64, error) {
-	cw := &chunkWriter{ctx: ctx, q: q, fileID: fileID}
-	enc, err := zstd.NewWriter(cw, zstd.WithEncoderLevel(zstd.SpeedFastest),
-		zstd.WithEncoderConcurrency(1))
-	if err != nil {
-		return 0, fmt.Errorf("zstd writer: %w", err)
-	}
-	n, err := io.Copy(enc, io.LimitReader(r, limit+1))
-	if err != nil {
-		return n, fmt.Errorf("read upload: %w", err)
-	}
-	if n > limit {
-		return n, errTooLarge
-	}
-	if err := enc.Close(); err != nil {
-		return n, fmt.Errorf("compress: %w", err)
-	}
-	return n, cw.Close()
+// rawWriter frames files into a compressed raw batch.
+type rawWriter struct {
+	enc    *s2.Writer
+	chunks *chunkWriter
+	buf    []byte
 }
 
-// chunkReader reads back the chunks of one file in order.
+func newRawWriter(enc *s2.Writer, chunks *chunkWriter) *rawWriter {
+	enc.Reset(chunks)
+	return &rawWriter{enc: enc, chunks: chunks, buf: make([]byte, frameSize)}
+}
+
+// file frames r as the file name and returns its size; past limit bytes it
+// stops with errTooLarge.
+func (w *rawWriter) file(name string, r io.Reader, limit int64) (int64, error) {
+	if err := w.frame(frameFile, []byte(name)); err != nil {
+		return 0, err
+	}
+	var n int64
+	for {
+		k, err := io.ReadFull(r, w.buf)
+		n += int64(k)
+		if n > limit {
+			return n, errTooLarge
+		}
+		if k > 0 {
+			if err := w.frame(frameData, w.buf[:k]); err != nil {
+				return n, err
+			}
+		}
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return n, w.frame(frameEnd, nil)
+		}
+		if err != nil {
+			return n, fmt.Errorf("read upload: %w", err)
+		}
+	}
+}
+
+func (w *rawWriter) frame(kind byte, body []byte) error {
+	var head [1 + binary.MaxVarintLen64]byte
+	head[0] = kind
+	k := 1
+	if kind != frameEnd {
+		k += binary.PutUvarint(head[1:], uint64(len(body)))
+	}
+	if _, err := w.enc.Write(head[:k]); err != nil {
+		return fmt.Errorf("compress: %w", err)
+	}
+	if _, err := w.enc.Write(body); err != nil {
+		return fmt.Errorf("compress: %w", err)
+	}
+	return nil
+}
+
+// close ends the stream and stores its last chunk.
+func (w *rawWriter) close() error {
+	if err := w.enc.Close(); err != nil {
+		return fmt.Errorf("compress: %w", err)
+	}
+	return w.chunks.Close()
+}
+
+// chunkReader reads back the chunks of one import in order.
 type chunkReader struct {
-	ctx    context.Context
-	q      *db.Queries
-	fileID int64
-	seq    int32
-	cur    []byte
-	done   bool
+	ctx      context.Context
+	q        *db.Queries
+	importID int64
+	seq      int32
+	cur      []byte
+	done     bool
 }
 
 func (r *chunkReader) Read(p []byte) (int, error) {
@@ -91,7 +142,7 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 			return 0, io.EOF
 		}
 		data, err := r.q.GetImportChunk(r.ctx, db.GetImportChunkParams{
-			FileID: r.fileID, Seq: r.seq})
+			ImportID: r.importID, Seq: r.seq})
 		if errors.Is(db.Translate(err), db.ErrNotFound) {
 			r.done = true
 			continue
@@ -107,12 +158,90 @@ func (r *chunkReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// openRaw returns a reader of file fileID's raw bytes.
-func openRaw(ctx context.Context, q *db.Queries, fileID int64) (io.ReadCloser, error) {
-	dec, err := zstd.NewReader(&chunkReader{ctx: ctx, q: q, fileID: fileID},
-		zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
-	if err != nil {
-		return nil, fmt.Errorf("zstd reader: %w", err)
+// rawReader reads the files of a raw batch back, one at a time.
+type rawReader struct {
+	br   *bufio.Reader
+	body fileBody
+}
+
+func newRawReader(r io.Reader) *rawReader {
+	return &rawReader{br: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// next returns the next file's name and a reader of its bytes, valid until
+// the following call; io.EOF after the last file.
+func (r *rawReader) next() (string, io.Reader, error) {
+	if err := r.body.drain(); err != nil {
+		return "", nil, err
 	}
-	return dec.IOReadCloser(), nil
+	kind, err := r.br.ReadByte()
+	if errors.Is(err, io.EOF) {
+		return "", nil, io.EOF
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("read raw batch: %w", err)
+	}
+	if kind != frameFile {
+		return "", nil, fmt.Errorf("raw batch: frame %q where a file should start", kind)
+	}
+	name, err := r.bytes()
+	if err != nil {
+		return "", nil, err
+	}
+	r.body = fileBody{r: r}
+	return string(name), &r.body, nil
+}
+
+func (r *rawReader) bytes() ([]byte, error) {
+	n, err := binary.ReadUvarint(r.br)
+	if err != nil || n > frameSize {
+		return nil, fmt.Errorf("raw batch: bad frame length: %v", err)
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(r.br, b); err != nil {
+		return nil, fmt.Errorf("raw batch: short frame: %w", err)
+	}
+	return b, nil
+}
+
+// fileBody reads the data frames of one file.
+type fileBody struct {
+	r    *rawReader
+	left uint64 // bytes left in the current data frame
+	done bool
+}
+
+func (b *fileBody) Read(p []byte) (int, error) {
+	for b.left == 0 {
+		if b.done || b.r == nil {
+			return 0, io.EOF
+		}
+		kind, err := b.r.br.ReadByte()
+		if err != nil {
+			return 0, fmt.Errorf("raw batch: %w", io.ErrUnexpectedEOF)
+		}
+		switch kind {
+		case frameEnd:
+			b.done = true
+			return 0, io.EOF
+		case frameData:
+			if b.left, err = binary.ReadUvarint(b.r.br); err != nil {
+				return 0, fmt.Errorf("raw batch: bad frame length: %w", err)
+			}
+		default:
+			return 0, fmt.Errorf("raw batch: frame %q inside a file", kind)
+		}
+	}
+	n, err := b.r.br.Read(p[:min(uint64(len(p)), b.left)])
+	b.left -= uint64(n)
+	return n, err
+}
+
+// drain skips what is left of the file, so the next one can start.
+func (b *fileBody) drain() error {
+	if b.r == nil || b.done {
+		return nil
+	}
+	_, err := io.Copy(io.Discard, b)
+	return err
 }

@@ -11,6 +11,9 @@ import (
 	"github.com/tallyhq/tally/internal/usage"
 )
 
+// flushEvents is how many calls the sink holds before it writes them.
+const flushEvents = 8192
+
 // Pricer prices an event in place.
 type Pricer interface {
 	Price(e *usage.Event)
@@ -22,9 +25,17 @@ type dayKey struct {
 	principalID int64
 }
 
+// newKey is a key to store for a call besides its dedupe key.
+type newKey struct {
+	key string
+	st  *stored
+}
+
 // sink stores the calls of one import. A call already stored under any of
 // its keys is merged into (usage.Merge); a new one is priced, attributed
-// and inserted. It remembers the rollup keys it touched.
+// and inserted. Writes are held and made in bulk; every call the sink holds
+// is indexed by all its keys, so a later copy finds it before it is
+// written. It remembers the rollup keys it touched.
 type sink struct {
 	q        *db.Queries
 	imp      db.GetImportRow
@@ -33,106 +44,113 @@ type sink struct {
 	zone     *time.Location
 	now      time.Time
 	touched  map[dayKey]struct{}
+
+	held    map[string]*stored // every key of the calls held since the last flush
+	loaded  map[int64]*stored  // the stored calls among them, by id
+	fresh   []*stored          // new calls to insert
+	changed map[*stored]bool   // stored calls to update
+	keys    []newKey
+}
+
+func newSink(q *db.Queries, imp db.GetImportRow, pricer Pricer,
+	resolver *attribution.Resolver, zone *time.Location) *sink {
+	return &sink{q: q, imp: imp, pricer: pricer, resolver: resolver, zone: zone,
+		now: time.Now().UTC(), touched: map[dayKey]struct{}{},
+		held: map[string]*stored{}, loaded: map[int64]*stored{},
+		changed: map[*stored]bool{}}
 }
 
 // Put implements importer.Sink.
 func (s *sink) Put(ctx context.Context, events []*usage.Event) ([]importer.Outcome, error) {
-	known, err := s.load(ctx, events)
-	if err != nil {
+	if err := s.load(ctx, events); err != nil {
 		return nil, err
 	}
-
 	out := make([]importer.Outcome, len(events))
-	var fresh []*stored
-	var newKeys []string
-	changed := map[*stored]bool{}
 	for i, e := range events {
-		st := find(known, e.Keys)
-		if st == nil {
-			st = &stored{ev: e, importID: s.imp.ID}
-			fresh = append(fresh, st)
-			out[i] = importer.OutcomeNew
-		} else if s.merge(st, e) {
-			changed[st] = true
-			out[i] = importer.OutcomeUpdated
-		} else {
-			out[i] = importer.OutcomeDuplicate
+		out[i] = s.add(e)
+	}
+	if len(s.fresh)+len(s.loaded) < flushEvents {
+		return out, nil
+	}
+	return out, s.flush(ctx)
+}
+
+// add folds e into the call it copies, or holds it as a new call.
+func (s *sink) add(e *usage.Event) importer.Outcome {
+	st := s.find(e.Keys)
+	if st == nil {
+		st = &stored{ev: e, importID: s.imp.ID}
+		s.fresh = append(s.fresh, st)
+		for i, k := range e.Keys {
+			s.held[k] = st
+			if i > 0 {
+				s.keys = append(s.keys, newKey{k, st})
+			}
 		}
-		newKeys = addKeys(known, st, e.Keys, newKeys)
+		return importer.OutcomeNew
 	}
-
-	if err := s.insert(ctx, fresh); err != nil {
-		return nil, err
-	}
-	if err := s.update(ctx, changed); err != nil {
-		return nil, err
-	}
-	return out, s.insertKeys(ctx, known, newKeys)
-}
-
-// load returns the stored calls that share a key with events, by key.
-func (s *sink) load(ctx context.Context, events []*usage.Event) (map[string]*stored, error) {
-	var keys []string
-	for _, e := range events {
-		keys = append(keys, e.Keys...)
-	}
-	rows, err := s.q.ListEventKeys(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("look up keys: %w", err)
-	}
-	ids := make([]int64, 0, len(rows))
-	for _, r := range rows {
-		ids = append(ids, r.EventID)
-	}
-	byID, err := s.loadEvents(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	known := make(map[string]*stored, len(keys))
-	for _, r := range rows {
-		known[r.Key] = byID[r.EventID]
-	}
-	return known, nil
-}
-
-func (s *sink) loadEvents(ctx context.Context, ids []int64) (map[int64]*stored, error) {
-	byID := map[int64]*stored{}
-	if len(ids) == 0 {
-		return byID, nil
-	}
-	rows, err := s.q.ListEventsByID(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load stored calls: %w", err)
-	}
-	for _, r := range rows {
-		ev, err := eventFromRow(r)
-		if err != nil {
-			return nil, err
+	for _, k := range e.Keys {
+		if s.held[k] == nil {
+			s.held[k] = st
+			s.keys = append(s.keys, newKey{k, st})
 		}
-		byID[r.ID] = &stored{id: r.ID, ev: ev, importID: r.ImportID,
-			principalID: r.PrincipalID, attribution: r.Attribution, day: r.Day}
 	}
-	return byID, nil
+	if !s.merge(st, e) {
+		return importer.OutcomeDuplicate
+	}
+	if st.id != 0 {
+		s.changed[st] = true
+	}
+	return importer.OutcomeUpdated
 }
 
-func find(known map[string]*stored, keys []string) *stored {
+func (s *sink) find(keys []string) *stored {
 	for _, k := range keys {
-		if st := known[k]; st != nil {
+		if st := s.held[k]; st != nil {
 			return st
 		}
 	}
 	return nil
 }
 
-// addKeys records the keys of st that are not stored yet.
-func addKeys(known map[string]*stored, st *stored, keys, add []string) []string {
-	for _, k := range keys {
-		if known[k] == nil {
-			known[k] = st
-			add = append(add, k)
+// load holds the stored calls that share a key with events and are not
+// held yet, in one query.
+func (s *sink) load(ctx context.Context, events []*usage.Event) error {
+	var keys []string
+	for _, e := range events {
+		for _, k := range e.Keys {
+			if s.held[k] == nil {
+				keys = append(keys, k)
+			}
 		}
 	}
-	return add
+	if len(keys) == 0 {
+		return nil
+	}
+	rows, err := s.q.ListCallsByKey(ctx, keys)
+	if err != nil {
+		return fmt.Errorf("look up stored calls: %w", err)
+	}
+	for _, r := range rows {
+		st := s.loaded[r.UsageEvent.ID]
+		if st == nil {
+			if st, err = storedFromRow(r.UsageEvent); err != nil {
+				return err
+			}
+			s.loaded[st.id] = st
+		}
+		s.held[r.FoundKey] = st
+	}
+	return nil
+}
+
+func storedFromRow(r db.UsageEvent) (*stored, error) {
+	ev, err := eventFromRow(r)
+	if err != nil {
+		return nil, err
+	}
+	return &stored{id: r.ID, ev: ev, importID: r.ImportID, principalID: r.PrincipalID,
+		attribution: r.Attribution, day: r.Day}, nil
 }
 
 // merge folds copy e into st and reports whether st changed. A copy that
@@ -147,17 +165,35 @@ func (s *sink) merge(st *stored, e *usage.Event) bool {
 	return true
 }
 
-// insert prices, attributes and stores new calls.
-func (s *sink) insert(ctx context.Context, fresh []*stored) error {
-	if len(fresh) == 0 {
+// flush writes what the sink holds: new calls, changed calls and new keys.
+func (s *sink) flush(ctx context.Context) error {
+	if err := s.insert(ctx); err != nil {
+		return err
+	}
+	if err := s.update(ctx); err != nil {
+		return err
+	}
+	if err := s.insertKeys(ctx); err != nil {
+		return err
+	}
+	clear(s.held)
+	clear(s.loaded)
+	clear(s.changed)
+	s.fresh, s.keys = s.fresh[:0], s.keys[:0]
+	return nil
+}
+
+// insert prices, attributes and stores the new calls.
+func (s *sink) insert(ctx context.Context) error {
+	if len(s.fresh) == 0 {
 		return nil
 	}
-	ids, err := s.q.NextEventIDs(ctx, int32(len(fresh)))
+	ids, err := s.q.NextEventIDs(ctx, int32(len(s.fresh)))
 	if err != nil {
 		return fmt.Errorf("allocate event ids: %w", err)
 	}
-	rows := make([]db.InsertUsageEventsParams, len(fresh))
-	for i, st := range fresh {
+	rows := make([]db.InsertUsageEventsParams, len(s.fresh))
+	for i, st := range s.fresh {
 		st.id = ids[i]
 		s.pricer.Price(st.ev)
 		s.attribute(st)
@@ -172,13 +208,13 @@ func (s *sink) insert(ctx context.Context, fresh []*stored) error {
 	return nil
 }
 
-// update re-prices and stores calls that a copy changed.
-func (s *sink) update(ctx context.Context, changed map[*stored]bool) error {
-	var rows []db.UpdateUsageEventsParams
-	for st := range changed {
-		if st.id == 0 {
-			continue // inserted in this same Put, already with its merged usage
-		}
+// update re-prices and stores the calls that a copy changed.
+func (s *sink) update(ctx context.Context) error {
+	if len(s.changed) == 0 {
+		return nil
+	}
+	rows := make([]db.UpdateUsageEventsParams, 0, len(s.changed))
+	for st := range s.changed {
 		s.touch(st) // the day it leaves
 		s.pricer.Price(st.ev)
 		row, err := s.updateRow(st)
@@ -189,9 +225,6 @@ func (s *sink) update(ctx context.Context, changed map[*stored]bool) error {
 		s.touch(st) // the day it lands on
 		rows = append(rows, row)
 	}
-	if len(rows) == 0 {
-		return nil
-	}
 	var err error
 	s.q.UpdateUsageEvents(ctx, rows).Exec(func(_ int, e error) {
 		if e != nil && err == nil {
@@ -201,13 +234,13 @@ func (s *sink) update(ctx context.Context, changed map[*stored]bool) error {
 	return err
 }
 
-func (s *sink) insertKeys(ctx context.Context, known map[string]*stored, keys []string) error {
-	if len(keys) == 0 {
+func (s *sink) insertKeys(ctx context.Context) error {
+	if len(s.keys) == 0 {
 		return nil
 	}
-	rows := make([]db.InsertEventKeysParams, len(keys))
-	for i, k := range keys {
-		rows[i] = db.InsertEventKeysParams{Key: k, EventID: known[k].id}
+	rows := make([]db.InsertEventKeysParams, len(s.keys))
+	for i, k := range s.keys {
+		rows[i] = db.InsertEventKeysParams{Key: k.key, EventID: k.st.id}
 	}
 	if _, err := s.q.InsertEventKeys(ctx, rows); err != nil {
 		return fmt.Errorf("insert keys: %w", db.Translate(err))

@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/klauspost/compress/s2"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
@@ -91,11 +91,16 @@ func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) erro
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
 		return fmt.Errorf("take write lock: %w", err)
 	}
+	// The key and event tables grow inside this transaction, past what any
+	// cached generic plan was made for: plan each lookup afresh.
+	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+		return fmt.Errorf("set plan cache mode: %w", err)
+	}
 	s, err := w.newSink(ctx, db.New(tx), job.Args.ImportID)
 	if err != nil {
 		return err
 	}
-	st, err := w.readFiles(ctx, tx, s)
+	st, err := w.readFiles(ctx, s)
 	if err != nil {
 		return err
 	}
@@ -127,43 +132,41 @@ func (w *ImportWorker) newSink(ctx context.Context, q *db.Queries, id int64) (*s
 	if err := q.ResetImportRejects(ctx, id); err != nil {
 		return nil, fmt.Errorf("reset rejects: %w", err)
 	}
-	return &sink{q: q, imp: imp, pricer: pricer, resolver: resolver, zone: w.zone,
-		now: time.Now().UTC(), touched: map[dayKey]struct{}{}}, nil
+	return newSink(q, imp, pricer, resolver, w.zone), nil
 }
 
-// readFiles parses every raw file of the import into s, keeping rejects as
+// readFiles parses every file of the raw batch into s, keeping rejects as
 // it goes so that memory stays flat.
-func (w *ImportWorker) readFiles(ctx context.Context, tx pgx.Tx, s *sink) (*importer.Stats,
-	error) {
-	files, err := s.q.ListImportFiles(ctx, s.imp.ID)
-	if err != nil {
-		return nil, fmt.Errorf("list files: %w", err)
-	}
-	opts := importer.Options{Format: s.imp.Format, Host: s.imp.Host,
-		OSUser: s.imp.OsUser, Limits: w.limits}
-	st := &importer.Stats{}
+func (w *ImportWorker) readFiles(ctx context.Context, s *sink) (*importer.Stats, error) {
+	dec := s2.NewReader(&chunkReader{ctx: ctx, q: s.q, importID: s.imp.ID})
 	progress := w.reportProgress(ctx, s.imp.ID)
 	defer progress.stop()
 
-	for _, f := range files {
-		raw, err := openRaw(ctx, s.q, f.ID)
+	opts := importer.Options{Format: s.imp.Format, Host: s.imp.Host,
+		OSUser: s.imp.OsUser, Limits: w.limits}
+	st := &importer.Stats{}
+	raw := newRawReader(dec)
+	for {
+		name, r, err := raw.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
-		counted := &countingReader{r: raw, n: &progress.bytes}
-		err = importer.WalkUpload(ctx, f.Name, counted, w.limits,
-			func(name string, r io.Reader) error {
-				if err := opts.ReadFile(ctx, name, r, s, st); err != nil {
+		counted := &countingReader{r: r, n: &progress.bytes}
+		err = importer.WalkUpload(ctx, name, counted, w.limits,
+			func(member string, r io.Reader) error {
+				if err := opts.ReadFile(ctx, member, r, s, st); err != nil {
 					return err
 				}
 				return flushRejects(ctx, s.q, s.imp.ID, st)
 			})
-		raw.Close()
 		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", f.Name, err)
+			return nil, fmt.Errorf("read %s: %w", name, err)
 		}
 	}
-	return st, flushRejects(ctx, s.q, s.imp.ID, st)
+	return st, s.flush(ctx)
 }
 
 func flushRejects(ctx context.Context, q *db.Queries, importID int64, st *importer.Stats) error {
