@@ -132,7 +132,7 @@ func writeFile(mw *multipart.Writer, name string) error {
 // waitImport polls the import until it is done or failed.
 func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, error) {
 	url := fmt.Sprintf("%s/api/v1/imports/%d", strings.TrimSuffix(f.server, "/"), id)
-	delay := 200 * time.Millisecond
+	delay := 50 * time.Millisecond
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 		if err != nil {
@@ -154,7 +154,7 @@ func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, e
 			return nil, ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, 2*time.Second)
+		delay = min(2*delay, 500*time.Millisecond)
 	}
 }
 
