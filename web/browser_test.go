@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,36 +19,9 @@ import (
 // pages work without help. With TALLY_SCREENSHOTS=dir it saves a PNG of each
 // page there. It is skipped when no chromium is installed.
 func TestBrowserJourney(t *testing.T) {
-	ctx := newBrowser(t)
 	a := newTestApp(t)
-	shots := os.Getenv("TALLY_SCREENSHOTS")
-	shoot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	j := newJourney(t, a)
+	ctx, shoot, do, text := j.ctx, j.shoot, j.do, j.text
 
 	do("open My spend signed out", chromedp.Navigate(a.base+"/spend"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dev-people"]`)))
@@ -121,7 +93,11 @@ func newBrowser(t *testing.T) context.Context {
 	if path == "" {
 		var err error
 		if path, err = exec.LookPath("chromium"); err != nil {
-			t.Skip("no chromium installed (apt-get install chromium, or set TALLY_CHROMIUM)")
+			if os.Getenv("CI") != "" {
+				t.Fatal("chromium is required in CI for the browser tests")
+			}
+			t.Skip("skipped: no chromium installed (apt-get install chromium, " +
+				"or set TALLY_CHROMIUM)")
 		}
 	}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,37 +19,10 @@ import (
 // and Unattributed in headless Chromium with a month of demo-like calls.
 // With TALLY_SCREENSHOTS=dir it saves a PNG of each page there.
 func TestBrowserSpendPages(t *testing.T) {
-	ctx := newBrowser(t)
 	a := newTestApp(t)
 	a.seedDemoMonth()
-	shots := os.Getenv("TALLY_SCREENSHOTS")
-	shoot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatalf("screenshot %s: %v", name, err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name+".png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	do := func(step string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, actions...); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return strings.TrimSpace(s)
-	}
+	j := newJourney(t, a)
+	ctx, shoot, do, text := j.ctx, j.shoot, j.do, j.text
 	signIn := func(email, page string) {
 		t.Helper()
 		do("sign in as "+email, chromedp.Navigate(a.base+page),
