@@ -196,3 +196,24 @@ func (s *countingSink) Put(ctx context.Context, events []*usage.Event) ([]Outcom
 	s.largest = max(s.largest, len(events))
 	return s.Memory.Put(ctx, events)
 }
+
+// TestGenericRejectsUnstorableText checks that a NUL or invalid UTF-8 in a
+// text field rejects that line only.
+func TestGenericRejectsUnstorableText(t *testing.T) {
+	row := func(id, agent string) string {
+		return `{"occurred_at":"2026-11-05T10:00:00Z","provider":"openai","model":"gpt-5",` +
+			`"input_tokens":1,"output_tokens":1,"request_id":"` + id + `","agent":"` + agent +
+			`"}` + "\n"
+	}
+	body := row("a", "ok") + row("b", `x\u0000y`) + row("c", "ok") + row("d", "\xff\xfe")
+	st, events := readFiles(t, Options{}, file{"nul.jsonl", body})
+	if st.Events != 2 || st.Rejected != 2 || len(events) != 2 {
+		t.Fatalf("got %d events, %d rejected; want 2 and 2", st.Events, st.Rejected)
+	}
+	if r := st.Rejects[0]; r.Line != 2 || !strings.Contains(r.Reason, "agent") {
+		t.Errorf("first reject: got %+v, want line 2 naming agent", r)
+	}
+	if r := st.Rejects[1]; r.Line != 4 {
+		t.Errorf("second reject: got line %d, want 4", r.Line)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/tallyhq/tally/internal/usage"
 )
@@ -343,7 +345,13 @@ func (fs *fileState) reject(n int, reason string) {
 }
 
 // add merges the candidate c (fs.ev, with fs.keys) into the file's calls.
+// A call whose text Postgres could not store (a NUL, invalid UTF-8) is
+// rejected with its line instead.
 func (fs *fileState) add(c *usage.Event) {
+	if field := badText(c); field != "" {
+		fs.reject(c.SourceLine, field+" holds a NUL character or invalid UTF-8")
+		return
+	}
 	if c.Evidence.Host == "" {
 		c.Evidence.Host = fs.host
 	}
@@ -426,4 +434,36 @@ func trimBOM(b []byte) []byte {
 // blank reports whether a line holds only white space.
 func blank(b []byte) bool {
 	return skipSpace(b, 0) == len(b)
+}
+
+// badText names the first text field of e that is not valid UTF-8 or holds
+// a NUL, or returns "".
+func badText(e *usage.Event) string {
+	ev := &e.Evidence
+	fields := [...]struct{ name, v string }{
+		{"model", e.ModelReported}, {"provider", e.Provider},
+		{"service_tier", e.ServiceTier}, {"speed", e.Speed},
+		{"inference_geo", e.InferenceGeo}, {"region", e.Region},
+		{"principal", ev.Principal}, {"api_key_id", ev.APIKeyID}, {"iam_arn", ev.IAMARN},
+		{"gateway_user", ev.GatewayUser}, {"host", ev.Host}, {"os_user", ev.OSUser},
+		{"cwd", ev.CWD}, {"session_id", ev.SessionID},
+		{"parent_session_id", ev.ParentSessionID}, {"agent_id", ev.AgentID},
+		{"git_branch", ev.GitBranch}, {"git_remote", ev.GitRemote}, {"agent", ev.Agent},
+		{"version", ev.Version},
+	}
+	for _, f := range fields {
+		if !cleanText(f.v) {
+			return f.name
+		}
+	}
+	for _, k := range e.Keys {
+		if !cleanText(k) {
+			return "the call's id"
+		}
+	}
+	return ""
+}
+
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
