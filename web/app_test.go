@@ -373,3 +373,21 @@ func (a *testApp) principals() *principal.Service {
 func newRecorder() *httptest.ResponseRecorder {
 	return httptest.NewRecorder()
 }
+
+// TestCheckText checks that text no page can use gets a 400, not a 500.
+func TestCheckText(t *testing.T) {
+	a := newTestApp(t)
+	c := a.browser()
+	a.login(c, "admin@example.com")
+	for _, target := range []string{"/usage?model=%00", "/usage?cost_center=%c3%28",
+		"/admin/people?q=%ff%fe", "/spend/sessions/%00"} {
+		resp, _ := a.get(c, target)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("GET %s: got %d, want 400", target, resp.StatusCode)
+		}
+	}
+	resp, _ := a.get(c, "/usage?model=gpt-5")
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET /usage?model=gpt-5: got %d, want 200", resp.StatusCode)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tallyhq/tally/internal/auth"
 	"github.com/tallyhq/tally/internal/principal"
@@ -259,6 +260,47 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkText refuses, with 400, a request whose path, query or form holds
+// text that no page can use or store: a NUL character or invalid UTF-8.
+func (s *Server) checkText(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+		if ct == "application/x-www-form-urlencoded" && r.Form == nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			r.ParseForm()
+		}
+		if cleanText(r.URL.Path) && cleanValues(r.URL.Query()) && cleanValues(r.PostForm) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		const msg = "The address or the form holds a NUL character or text that is " +
+			"not UTF-8."
+		if isAPI(r) {
+			s.renderAPIError(w, r, http.StatusBadRequest, msg)
+			return
+		}
+		s.renderErrorPage(w, r, http.StatusBadRequest, "There is a problem", msg)
+	})
+}
+
+func cleanValues(vs url.Values) bool {
+	for k, list := range vs {
+		if !cleanText(k) {
+			return false
+		}
+		for _, v := range list {
+			if !cleanText(v) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func cleanText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
 // requireRole lets signed-in people through, and with roles only those who

@@ -110,6 +110,7 @@ func New(d Deps) (*Server, error) {
 // middleware that all requests pass.
 func (s *Server) Routes() http.Handler {
 	var h http.Handler = s.mux
+	h = s.checkText(h)
 	h = s.checkCSRF(h)
 	h = s.loadSession(h)
 	h = s.checkOrigin(h)
