@@ -140,8 +140,11 @@ UPDATE usage_events SET
     output = $17, reasoning = $18,
     web_search_requests = $19, web_fetch_requests = $20,
     flags = $21, cost = $22, cache_read_cost = $23,
-    price_id = $24, evidence = $25, session_id = $26
-WHERE id = $27
+    price_id = $24, evidence = $25, session_id = $26,
+    principal_id = $27, attribution = $28,
+    attributed_by = coalesce($29, attributed_by),
+    attributed_at = coalesce($30, attributed_at)
+WHERE id = $31
 `
 
 type UpdateUsageEventsBatchResults struct {
@@ -177,6 +180,10 @@ type UpdateUsageEventsParams struct {
 	PriceID           *int64
 	Evidence          json.RawMessage
 	SessionID         string
+	PrincipalID       *int64
+	Attribution       *string
+	AttributedBy      *int64
+	AttributedAt      *time.Time
 	ID                int64
 }
 
@@ -210,6 +217,10 @@ func (q *Queries) UpdateUsageEvents(ctx context.Context, arg []UpdateUsageEvents
 			a.PriceID,
 			a.Evidence,
 			a.SessionID,
+			a.PrincipalID,
+			a.Attribution,
+			a.AttributedBy,
+			a.AttributedAt,
 			a.ID,
 		}
 		batch.Queue(updateUsageEvents, vals...)

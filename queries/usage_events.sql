@@ -78,5 +78,8 @@ UPDATE usage_events SET
     output = @output, reasoning = @reasoning,
     web_search_requests = @web_search_requests, web_fetch_requests = @web_fetch_requests,
     flags = @flags, cost = @cost, cache_read_cost = @cache_read_cost,
-    price_id = @price_id, evidence = @evidence, session_id = @session_id
+    price_id = @price_id, evidence = @evidence, session_id = @session_id,
+    principal_id = @principal_id, attribution = @attribution,
+    attributed_by = coalesce(sqlc.narg(attributed_by), attributed_by),
+    attributed_at = coalesce(sqlc.narg(attributed_at), attributed_at)
 WHERE id = @id;

@@ -396,3 +396,43 @@ func TestImportAgreesWithDryRun(t *testing.T) {
 		t.Errorf("import and dry run differ:\nimport  %s\ndry run %s", got, want)
 	}
 }
+
+// TestImportClaimsUnownedCalls checks that "these are mine" claims calls
+// that an earlier import stored without an owner, and no others.
+func TestImportClaimsUnownedCalls(t *testing.T) {
+	h := newHarness(t, nil)
+	calls := claudeCall("s-9", "msg_x", "req_x", "2026-11-03T10:00:00Z", 50, false) +
+		claudeCall("s-9", "msg_y", "req_y", "2026-11-03T10:05:00Z", 60, false)
+	h.run(t, batch.Upload{Uploader: h.admin, Host: "shared", OSUser: "ci"},
+		[2]string{"projects/-srv/s-9.jsonl", calls})
+	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE principal_id IS NULL"); n != 2 {
+		t.Fatalf("unowned calls after the shared upload: got %d, want 2", n)
+	}
+
+	st := h.run(t, batch.Upload{Uploader: h.eng, Claimed: true},
+		[2]string{"projects/-srv/s-9.jsonl", calls})
+	if st.Events != 0 || st.Duplicates != 2 {
+		t.Errorf("claiming import: %d events, %d duplicates; want 0 and 2", st.Events,
+			st.Duplicates)
+	}
+	owned := h.count(t, "SELECT count(*) FROM usage_events WHERE principal_id = $1 AND "+
+		"attribution = 'claimed' AND attributed_by = $1", h.eng.ID)
+	if owned != 2 {
+		t.Errorf("calls claimed by eng@: got %d, want 2", owned)
+	}
+	rolled := h.count(t, "SELECT coalesce(sum(events), 0) FROM usage_daily WHERE "+
+		"principal_id = $1", h.eng.ID)
+	unowned := h.count(t, "SELECT coalesce(sum(events), 0) FROM usage_daily WHERE "+
+		"principal_id = 0")
+	if rolled != 2 || unowned != 0 {
+		t.Errorf("rollup: %d calls for eng@, %d unowned; want 2 and 0", rolled, unowned)
+	}
+
+	// The admin's own later claim leaves eng@ as the owner.
+	h.run(t, batch.Upload{Uploader: h.admin, Claimed: true},
+		[2]string{"projects/-srv/s-9.jsonl", calls})
+	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE principal_id = $1",
+		h.eng.ID); n != 2 {
+		t.Errorf("calls still owned by eng@ after another claim: got %d, want 2", n)
+	}
+}

@@ -18,6 +18,8 @@ type stored struct {
 	importID    int64
 	principalID *int64
 	attribution *string
+	claimedBy   *int64     // set when this import claims a stored call
+	claimedAt   *time.Time // likewise
 	day         time.Time
 }
 
@@ -117,5 +119,7 @@ func (s *sink) updateRow(st *stored) (db.UpdateUsageEventsParams, error) {
 		WebSearchRequests: e.WebSearchRequests, WebFetchRequests: e.WebFetchRequests,
 		Flags: int32(e.Flags), Cost: cost, CacheReadCost: readCost, PriceID: priceID,
 		Evidence: evidence, SessionID: e.Evidence.SessionID,
+		PrincipalID: st.principalID, Attribution: st.attribution,
+		AttributedBy: st.claimedBy, AttributedAt: st.claimedAt,
 	}, nil
 }

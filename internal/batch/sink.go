@@ -95,13 +95,30 @@ func (s *sink) add(e *usage.Event) importer.Outcome {
 			s.keys = append(s.keys, newKey{k, st})
 		}
 	}
+	claimed := s.claim(st)
 	if !s.merge(st, e) {
+		if claimed {
+			s.changed[st] = true
+		}
 		return importer.OutcomeDuplicate
 	}
 	if st.id != 0 {
 		s.changed[st] = true
 	}
 	return importer.OutcomeUpdated
+}
+
+// claim gives a stored call that nobody owns to the uploader of a claimed
+// import, and reports whether it did. A call someone owns keeps its owner.
+func (s *sink) claim(st *stored) bool {
+	if !s.imp.Claimed || st.id == 0 || st.principalID != nil {
+		return false
+	}
+	s.touch(st) // the unattributed row it leaves
+	id, m := s.imp.UploaderID, string(attribution.Claimed)
+	st.principalID, st.attribution = &id, &m
+	st.claimedBy, st.claimedAt = &id, &s.now
+	return true
 }
 
 func (s *sink) find(keys []string) *stored {
