@@ -126,36 +126,78 @@ func (w *rawWriter) close() error {
 	return w.chunks.Close()
 }
 
-// chunkReader reads back the chunks of one import in order.
+// chunkReader reads back the chunks of one import in order. A goroutine
+// fetches the next chunks while the current one is read, so the database's
+// reads overlap the parsing; it uses its own connection (the chunks were
+// committed with the upload), not the import job's transaction.
 type chunkReader struct {
-	ctx      context.Context
-	q        *db.Queries
-	importID int64
-	seq      int32
-	cur      []byte
-	done     bool
+	chunks <-chan chunk
+	cur    []byte
+	err    error
+	stop   context.CancelFunc
+}
+
+// chunk is one fetched chunk, or the error that ended the fetching.
+type chunk struct {
+	data []byte
+	err  error
+}
+
+// readAhead is how many chunks are fetched before they are read.
+const readAhead = 1
+
+func newChunkReader(ctx context.Context, q *db.Queries, importID int64) *chunkReader {
+	ctx, stop := context.WithCancel(ctx)
+	ch := make(chan chunk, readAhead)
+	go fetchChunks(ctx, q, importID, ch)
+	return &chunkReader{chunks: ch, stop: stop}
+}
+
+func fetchChunks(ctx context.Context, q *db.Queries, importID int64, ch chan<- chunk) {
+	defer close(ch)
+	for seq := int32(0); ; seq++ {
+		data, err := q.GetImportChunk(ctx, db.GetImportChunkParams{ImportID: importID, Seq: seq})
+		if errors.Is(db.Translate(err), db.ErrNotFound) {
+			return
+		}
+		if err != nil {
+			err = fmt.Errorf("read chunk %d: %w", seq, err)
+		}
+		select {
+		case ch <- chunk{data, err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
 }
 
 func (r *chunkReader) Read(p []byte) (int, error) {
 	for len(r.cur) == 0 {
-		if r.done {
-			return 0, io.EOF
+		if r.err != nil {
+			return 0, r.err
 		}
-		data, err := r.q.GetImportChunk(r.ctx, db.GetImportChunkParams{
-			ImportID: r.importID, Seq: r.seq})
-		if errors.Is(db.Translate(err), db.ErrNotFound) {
-			r.done = true
-			continue
+		c, ok := <-r.chunks
+		switch {
+		case !ok:
+			r.err = io.EOF
+		case c.err != nil:
+			r.err = c.err
+		default:
+			r.cur = c.data
 		}
-		if err != nil {
-			return 0, fmt.Errorf("read chunk %d: %w", r.seq, err)
-		}
-		r.cur = data
-		r.seq++
 	}
 	n := copy(p, r.cur)
 	r.cur = r.cur[n:]
 	return n, nil
+}
+
+// Close stops the fetching.
+func (r *chunkReader) Close() error {
+	r.stop()
+	return nil
 }
 
 // rawReader reads the files of a raw batch back, one at a time.

@@ -138,7 +138,9 @@ func (w *ImportWorker) newSink(ctx context.Context, q *db.Queries, id int64) (*s
 // readFiles parses every file of the raw batch into s, keeping rejects as
 // it goes so that memory stays flat.
 func (w *ImportWorker) readFiles(ctx context.Context, s *sink) (*importer.Stats, error) {
-	dec := s2.NewReader(&chunkReader{ctx: ctx, q: s.q, importID: s.imp.ID})
+	chunks := newChunkReader(ctx, db.New(w.pool), s.imp.ID)
+	defer chunks.Close()
+	dec := s2.NewReader(chunks)
 	progress := w.reportProgress(ctx, s.imp.ID)
 	defer progress.stop()
 
