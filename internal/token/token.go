@@ -181,8 +181,12 @@ func (s *Service) Create(ctx context.Context, by audit.Actor, owner principal.Pr
 // does (tally tokens create --principal EMAIL --scope SCOPE).
 func (s *Service) CreateForEmail(ctx context.Context, email, name, scope string) (Created, error) {
 	row, err := db.New(s.pool).GetPrincipalByEmail(ctx, email)
+	if errors.Is(db.Translate(err), db.ErrNotFound) {
+		return Created{}, fmt.Errorf("no principal has the email %s: they sign in once, "+
+			"or an admin uploads them in the directory", email)
+	}
 	if err != nil {
-		return Created{}, fmt.Errorf("get principal %s: %w", email, db.Translate(err))
+		return Created{}, fmt.Errorf("get principal %s: %w", email, err)
 	}
 	owner := principal.FromRow(row.Principal, row.HasReports)
 	return s.Create(ctx, audit.System("cli"), owner, name, scope)
