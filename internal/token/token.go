@@ -182,8 +182,8 @@ func (s *Service) Create(ctx context.Context, by audit.Actor, owner principal.Pr
 func (s *Service) CreateForEmail(ctx context.Context, email, name, scope string) (Created, error) {
 	row, err := db.New(s.pool).GetPrincipalByEmail(ctx, email)
 	if errors.Is(db.Translate(err), db.ErrNotFound) {
-		return Created{}, fmt.Errorf("no principal has the email %s: they sign in once, "+
-			"or an admin uploads them in the directory", email)
+		return Created{}, fmt.Errorf("no principal has the email %s (they sign in once, "+
+			"or an admin uploads them in the directory): %w", email, db.ErrNotFound)
 	}
 	if err != nil {
 		return Created{}, fmt.Errorf("get principal %s: %w", email, err)
