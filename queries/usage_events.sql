@@ -22,7 +22,9 @@ INSERT INTO usage_events (
 
 -- name: ListCallsByKey :many
 -- The stored calls that hold any of keys, as their dedupe key or as one of
--- their other keys, each with the key that found it.
+-- their other keys, each with the key that found it. The lateral join keeps
+-- the planner on the primary key: a hash join over every event of a large
+-- import in progress would be read in full for each file.
 WITH found AS (
     SELECT dedupe_key AS key, id FROM usage_events WHERE dedupe_key = ANY(@keys::text[])
     UNION ALL
@@ -30,7 +32,7 @@ WITH found AS (
 )
 SELECT f.key::text AS found_key, sqlc.embed(usage_events)
 FROM found f
-JOIN usage_events ON usage_events.id = f.id;
+CROSS JOIN LATERAL (SELECT * FROM usage_events e WHERE e.id = f.id) usage_events;
 
 -- name: ListUnpricedEvents :many
 SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;

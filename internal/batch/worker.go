@@ -96,9 +96,13 @@ func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) erro
 		return fmt.Errorf("take write lock: %w", err)
 	}
 	// The key and event tables grow inside this transaction, past what any
-	// cached generic plan was made for: plan each lookup afresh.
-	if _, err := tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
-		return fmt.Errorf("set plan cache mode: %w", err)
+	// cached generic plan or stale statistics were made for: plan each
+	// lookup afresh, and price index probes as the cached pages they are,
+	// so that a lookup of a file's few keys never scans every event.
+	_, err = tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan; "+
+		"SET LOCAL random_page_cost = 1.1")
+	if err != nil {
+		return fmt.Errorf("set planner options: %w", err)
 	}
 	s, err := w.newSink(ctx, db.New(tx), job.Args.ImportID)
 	if err != nil {
