@@ -95,11 +95,11 @@ func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) erro
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
 		return fmt.Errorf("take write lock: %w", err)
 	}
-	// The key and event tables grow inside this transaction, past what any
-	// cached generic plan or stale statistics were made for: plan each
-	// lookup afresh, and price index probes as the cached pages they are,
-	// so that a lookup of a file's few keys never scans every event.
-	_, err = tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_custom_plan; "+
+	// A lookup carries thousands of keys: planning it afresh each time
+	// costs more than running it, so plan once. Index probes are priced as
+	// the cached pages they are, so that the one plan probes the key
+	// indexes rather than scanning tables that grow inside this transaction.
+	_, err = tx.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan; "+
 		"SET LOCAL random_page_cost = 1.1")
 	if err != nil {
 		return fmt.Errorf("set planner options: %w", err)
