@@ -225,35 +225,6 @@ type InsertImportRejectsParams struct {
 	Reason   string
 }
 
-const listImportFiles = `-- name: ListImportFiles :many
-SELECT import_id, seq, name, bytes FROM import_files WHERE import_id = $1 ORDER BY seq
-`
-
-func (q *Queries) ListImportFiles(ctx context.Context, importID int64) ([]ImportFile, error) {
-	rows, err := q.db.Query(ctx, listImportFiles, importID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ImportFile
-	for rows.Next() {
-		var i ImportFile
-		if err := rows.Scan(
-			&i.ImportID,
-			&i.Seq,
-			&i.Name,
-			&i.Bytes,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listImportRejects = `-- name: ListImportRejects :many
 SELECT file, line, reason
 FROM import_rejects

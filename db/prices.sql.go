@@ -55,35 +55,6 @@ type InsertPricesParams struct {
 	Source    string
 }
 
-const listModelTiers = `-- name: ListModelTiers :many
-SELECT model_key, tier, set_by, updated_at FROM model_tiers ORDER BY model_key
-`
-
-func (q *Queries) ListModelTiers(ctx context.Context) ([]ModelTier, error) {
-	rows, err := q.db.Query(ctx, listModelTiers)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ModelTier
-	for rows.Next() {
-		var i ModelTier
-		if err := rows.Scan(
-			&i.ModelKey,
-			&i.Tier,
-			&i.SetBy,
-			&i.UpdatedAt,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const listPriceProviders = `-- name: ListPriceProviders :many
 SELECT DISTINCT (entry->>'litellm_provider')::text AS provider
 FROM prices

@@ -208,40 +208,6 @@ func (q *Queries) ListUnpricedEvents(ctx context.Context) ([]UsageEvent, error) 
 	return items, nil
 }
 
-const listUnpricedModels = `-- name: ListUnpricedModels :many
-SELECT provider, model_reported, count(*) AS events
-FROM usage_events
-WHERE model_key IS NULL
-GROUP BY provider, model_reported
-ORDER BY events DESC
-`
-
-type ListUnpricedModelsRow struct {
-	Provider      string
-	ModelReported string
-	Events        int64
-}
-
-func (q *Queries) ListUnpricedModels(ctx context.Context) ([]ListUnpricedModelsRow, error) {
-	rows, err := q.db.Query(ctx, listUnpricedModels)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []ListUnpricedModelsRow
-	for rows.Next() {
-		var i ListUnpricedModelsRow
-		if err := rows.Scan(&i.Provider, &i.ModelReported, &i.Events); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const nextEventIDs = `-- name: NextEventIDs :many
 SELECT nextval(pg_get_serial_sequence('usage_events', 'id'))::bigint AS id
 FROM generate_series(1, $1::int)

@@ -38,9 +38,6 @@ INSERT INTO import_chunks (import_id, seq, data) VALUES (@import_id, @seq, @data
 INSERT INTO import_rejects (import_id, file, line, reason)
 VALUES (@import_id, @file, @line, @reason);
 
--- name: ListImportFiles :many
-SELECT * FROM import_files WHERE import_id = @import_id ORDER BY seq;
-
 -- name: ListImportRejects :many
 SELECT file, line, reason
 FROM import_rejects

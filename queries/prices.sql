@@ -11,9 +11,6 @@ SELECT tier FROM model_tiers WHERE model_key = @model_key FOR UPDATE;
 INSERT INTO prices (model_key, valid_from, valid_to, entry, source)
 VALUES (@model_key, @valid_from, @valid_to, @entry, @source);
 
--- name: ListModelTiers :many
-SELECT * FROM model_tiers ORDER BY model_key;
-
 -- name: ListPriceProviders :many
 SELECT DISTINCT (entry->>'litellm_provider')::text AS provider
 FROM prices

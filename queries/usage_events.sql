@@ -37,13 +37,6 @@ CROSS JOIN LATERAL (SELECT * FROM usage_events e WHERE e.id = f.id) usage_events
 -- name: ListUnpricedEvents :many
 SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;
 
--- name: ListUnpricedModels :many
-SELECT provider, model_reported, count(*) AS events
-FROM usage_events
-WHERE model_key IS NULL
-GROUP BY provider, model_reported
-ORDER BY events DESC;
-
 -- name: NextEventIDs :many
 SELECT nextval(pg_get_serial_sequence('usage_events', 'id'))::bigint AS id
 FROM generate_series(1, @n::int);

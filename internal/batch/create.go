@@ -16,12 +16,9 @@ import (
 	"github.com/tallyhq/tally/internal/audit"
 )
 
-// errTooLarge is wrapped by ErrTooLarge with the limit.
-var errTooLarge = errors.New("upload too large")
-
 // ErrTooLarge is returned when an upload passes the configured size limit;
 // nothing of it is stored.
-var ErrTooLarge = errTooLarge
+var ErrTooLarge = errors.New("upload too large")
 
 // ErrEmpty is returned for an upload without files.
 var ErrEmpty = errors.New("no files in the upload")
@@ -116,7 +113,7 @@ func (s *Service) storeFiles(ctx context.Context, q *db.Queries, importID int64,
 	err = files(func(name string, r io.Reader) error {
 		n, err := raw.file(name, r, s.maxBytes-total)
 		total += n
-		if errors.Is(err, errTooLarge) {
+		if errors.Is(err, ErrTooLarge) {
 			return fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.maxBytes)
 		}
 		if err != nil {

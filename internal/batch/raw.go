@@ -76,7 +76,7 @@ func newRawWriter(enc *s2.Writer, chunks *chunkWriter) *rawWriter {
 }
 
 // file frames r as the file name and returns its size; past limit bytes it
-// stops with errTooLarge.
+// stops with ErrTooLarge.
 func (w *rawWriter) file(name string, r io.Reader, limit int64) (int64, error) {
 	if err := w.frame(frameFile, []byte(name)); err != nil {
 		return 0, err
@@ -86,7 +86,7 @@ func (w *rawWriter) file(name string, r io.Reader, limit int64) (int64, error) {
 		k, err := io.ReadFull(r, w.buf)
 		n += int64(k)
 		if n > limit {
-			return n, errTooLarge
+			return n, ErrTooLarge
 		}
 		if k > 0 {
 			if err := w.frame(frameData, w.buf[:k]); err != nil {
