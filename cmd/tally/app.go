@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -50,6 +51,16 @@ func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, e
 	return &app{cfg: cfg, log: log, pool: pool, river: client,
 		imports: batch.NewService(pool, client, cfg.UploadMaxBytes),
 		prices:  pricing.NewService(pool, cfg.BillingZone)}, nil
+}
+
+// openToolApp opens the app for a command that serves no pages (migrate,
+// prices, tokens), logging to stderr.
+func openToolApp(ctx context.Context, stderr io.Writer) (*app, error) {
+	cfg, err := config.LoadTool()
+	if err != nil {
+		return nil, err
+	}
+	return openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
 }
 
 // workerClient returns a job client that also runs the workers.

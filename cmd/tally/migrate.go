@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-
-	"github.com/tallyhq/tally/internal/config"
 )
 
 func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
@@ -13,11 +11,7 @@ func runMigrate(ctx context.Context, args []string, stderr io.Writer) error {
 		fmt.Fprintln(stderr, "Usage: tally migrate")
 		return errUsage
 	}
-	cfg, err := config.LoadTool()
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	a, err := openToolApp(ctx, stderr)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/tallyhq/tally/internal/audit"
-	"github.com/tallyhq/tally/internal/config"
 	"github.com/tallyhq/tally/internal/pricing"
 )
 
@@ -37,11 +36,7 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 
-	cfg, err := config.LoadTool()
-	if err != nil {
-		return err
-	}
-	app, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	app, err := openToolApp(ctx, stderr)
 	if err != nil {
 		return err
 	}

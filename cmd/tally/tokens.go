@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tallyhq/tally/internal/config"
 	"github.com/tallyhq/tally/internal/token"
 )
 
@@ -31,17 +30,13 @@ func runTokens(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return errUsage
 	}
 
-	cfg, err := config.LoadTool()
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat))
+	a, err := openToolApp(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer a.close()
 
-	tokens := token.New(token.Deps{Pool: a.pool, TTL: cfg.TokenTTL})
+	tokens := token.New(token.Deps{Pool: a.pool, TTL: a.cfg.TokenTTL})
 	created, err := tokens.CreateForEmail(ctx, strings.ToLower(*email), *name, *scope)
 	if err != nil {
 		return err
