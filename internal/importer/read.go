@@ -23,9 +23,10 @@ type Options struct {
 	Limits       Limits
 }
 
-// Sink stores candidate events. Put receives one file's calls, already
-// merged within that file (usage.Merge), in file order, and says for each
-// whether it was new, a duplicate, or raised a stored call.
+// Sink stores candidate events. Put receives the calls of one file, or of
+// several files one after the other, each file's already merged within it
+// (usage.Merge), in file order, and says for each whether it was new, a
+// duplicate, or raised a stored call.
 type Sink interface {
 	Put(ctx context.Context, events []*usage.Event) ([]Outcome, error)
 }
@@ -221,6 +222,18 @@ func (o Options) parser(name string, head []byte) (parser, error) {
 
 // commit hands a parsed file to the sink and adds its counts to st.
 func (o Options) commit(ctx context.Context, p *parsed, sink Sink, st *Stats) error {
+	o.count(p, st)
+	for from := 0; from < len(p.events); from += putChunk {
+		chunk := p.events[from:min(from+putChunk, len(p.events))]
+		if err := put(ctx, sink, chunk, st); err != nil {
+			return fmt.Errorf("store %s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
+// count adds the counts of a parsed file, all but its calls', to st.
+func (o Options) count(p *parsed, st *Stats) {
 	st.Files++
 	st.Lines += p.lines
 	st.Duplicates += p.dups
@@ -233,13 +246,6 @@ func (o Options) commit(ctx context.Context, p *parsed, sink Sink, st *Stats) er
 		}
 		st.Rejects = append(st.Rejects, r)
 	}
-	for from := 0; from < len(p.events); from += putChunk {
-		chunk := p.events[from:min(from+putChunk, len(p.events))]
-		if err := put(ctx, sink, chunk, st); err != nil {
-			return fmt.Errorf("store %s: %w", p.name, err)
-		}
-	}
-	return nil
 }
 
 // put stores one chunk and counts the outcomes.
