@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
 )
 
 // headSize is how much of a file format detection looks at.
@@ -25,12 +26,29 @@ type lineReader struct {
 	bytes int64 // bytes read so far
 }
 
+// buffers holds first buffers of line readers for reuse: a tree of small
+// files would otherwise allocate one per file.
+var buffers = sync.Pool{New: func() any { return new([]byte) }}
+
 func newLineReader(r io.Reader, max int) *lineReader {
-	size := minBuffer
-	if max+1 < size {
-		size = max + 1
+	if max+1 < minBuffer {
+		return &lineReader{r: r, buf: make([]byte, max+1), max: max}
 	}
-	return &lineReader{r: r, buf: make([]byte, size), max: max}
+	buf := *buffers.Get().(*[]byte)
+	if len(buf) != minBuffer {
+		buf = make([]byte, minBuffer)
+	}
+	return &lineReader{r: r, buf: buf, max: max}
+}
+
+// release gives the buffer back for another reader, unless it grew; no line
+// returned before may be used after.
+func (l *lineReader) release() {
+	if len(l.buf) == minBuffer {
+		buf := l.buf
+		buffers.Put(&buf)
+	}
+	l.buf, l.start, l.end = nil, 0, 0
 }
 
 // head returns the first bytes of the stream (up to headSize) without

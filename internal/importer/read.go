@@ -123,6 +123,7 @@ func (o Options) parseWith(ctx context.Context, name string, r io.Reader,
 	lim := o.Limits.orDefault()
 	fs := newFileState(name, o, lim)
 	lr := newLineReader(r, lim.MaxLineBytes)
+	defer lr.release()
 	head := lr.head()
 	if len(head) == 0 {
 		return fs.ended(lr, 0), nil
