@@ -144,7 +144,8 @@ func (w *ImportWorker) newSink(ctx context.Context, q *db.Queries, id int64) (*s
 }
 
 // readFiles parses every file of the raw batch into s, keeping rejects as
-// it goes so that memory stays flat.
+// it goes so that memory stays flat. Files are parsed while the ones
+// before them are stored, so the database and the parser work at once.
 func (w *ImportWorker) readFiles(ctx context.Context, s *sink) (*importer.Stats, error) {
 	chunks := newChunkReader(ctx, db.New(w.pool), s.imp.ID)
 	defer chunks.Close()
@@ -155,28 +156,36 @@ func (w *ImportWorker) readFiles(ctx context.Context, s *sink) (*importer.Stats,
 	opts := importer.Options{Format: s.imp.Format, Host: s.imp.Host,
 		OSUser: s.imp.OsUser, Limits: w.limits}
 	st := &importer.Stats{}
-	raw := newRawReader(dec)
+	pipe := opts.NewPipe(ctx, s, st, func(ctx context.Context, st *importer.Stats) error {
+		return flushRejects(ctx, s.q, s.imp.ID, st)
+	})
+	err := w.readRaw(ctx, newRawReader(dec), &progress.bytes, pipe)
+	if closeErr := pipe.Close(); closeErr != nil {
+		return nil, closeErr // the storing side's error, which stops the reading
+	}
+	if err != nil {
+		return nil, err
+	}
+	return st, s.flush(ctx)
+}
+
+// readRaw hands each file of the raw batch, or each member of an archive,
+// to pipe.
+func (w *ImportWorker) readRaw(ctx context.Context, raw *rawReader, read *atomic.Int64,
+	pipe *importer.Pipe) error {
 	for {
 		name, r, err := raw.next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		counted := &countingReader{r: r, n: &progress.bytes}
-		err = importer.WalkUpload(ctx, name, counted, w.limits,
-			func(member string, r io.Reader) error {
-				if err := opts.ReadFile(ctx, member, r, s, st); err != nil {
-					return err
-				}
-				return flushRejects(ctx, s.q, s.imp.ID, st)
-			})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+		counted := &countingReader{r: r, n: read}
+		if err := importer.WalkUpload(ctx, name, counted, w.limits, pipe.ReadFile); err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
 		}
 	}
-	return st, s.flush(ctx)
 }
 
 func flushRejects(ctx context.Context, q *db.Queries, importID int64, st *importer.Stats) error {
