@@ -57,7 +57,7 @@ func (s *Service) encoder() *s2.Writer {
 	if enc, ok := s.encoders.Get().(*s2.Writer); ok {
 		return enc
 	}
-	return s2.NewWriter(nil, s2.WriterConcurrency(2))
+	return s2.NewWriter(nil, s2.WriterConcurrency(2), s2.WriterBlockSize(2<<20))
 }
 
 // Create stores the upload's raw files, queues its import job and audits
