@@ -52,7 +52,8 @@ func NewService(pool *pgxpool.Pool, client *river.Client[pgx.Tx], maxBytes int64
 
 // encoder returns a compressor for a raw batch. S2 keeps up with uploads
 // at several hundred MB/s, where zstd would be the bottleneck; two blocks
-// compress at once.
+// compress at once. Blocks of 2 MB reach the copies that session logs
+// repeat far apart: an eighth smaller, and faster, than S2's 1 MB default.
 func (s *Service) encoder() *s2.Writer {
 	if enc, ok := s.encoders.Get().(*s2.Writer); ok {
 		return enc

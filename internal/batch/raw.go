@@ -18,7 +18,7 @@ import (
 // a start frame with its name, data frames, and an end frame. One stream
 // per upload keeps an upload of thousands of small files to a few rows.
 const (
-	chunkSize = 1<<20 - 1<<10 // compressed bytes per stored chunk: a row fits pgx's 1 MiB buffers
+	chunkSize = 1<<20 - 1<<10 // compressed bytes per stored row, so that it fits pgx's 1 MiB buffers
 	frameSize = 1 << 20       // raw bytes per data frame at most
 
 	frameFile byte = 'F'
