@@ -209,10 +209,11 @@ func (q *Queries) ListUnpricedEvents(ctx context.Context) ([]UsageEvent, error) 
 }
 
 const nextEventIDs = `-- name: NextEventIDs :many
-SELECT nextval(pg_get_serial_sequence('usage_events', 'id'))::bigint AS id
+SELECT nextval('usage_events_id_seq'::regclass)::bigint AS id
 FROM generate_series(1, $1::int)
 `
 
+// The identity sequence is named once, not looked up for every row.
 func (q *Queries) NextEventIDs(ctx context.Context, n int32) ([]int64, error) {
 	rows, err := q.db.Query(ctx, nextEventIDs, n)
 	if err != nil {

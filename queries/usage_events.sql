@@ -38,7 +38,8 @@ CROSS JOIN LATERAL (SELECT * FROM usage_events e WHERE e.id = f.id) usage_events
 SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;
 
 -- name: NextEventIDs :many
-SELECT nextval(pg_get_serial_sequence('usage_events', 'id'))::bigint AS id
+-- The identity sequence is named once, not looked up for every row.
+SELECT nextval('usage_events_id_seq'::regclass)::bigint AS id
 FROM generate_series(1, @n::int);
 
 -- name: SetEventPrices :batchexec
