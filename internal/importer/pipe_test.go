@@ -60,14 +60,24 @@ func TestPipeStreamsChunks(t *testing.T) {
 
 func TestPipeStops(t *testing.T) {
 	root := tree(t)
-	_, _, err := piped(t, context.Background(), []string{root}, Limits{}, &failing{n: 3})
+	_, _, err := piped(t, context.Background(), []string{root}, Limits{}, &failing{n: 0})
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Errorf("sink error got %v, want disk full", err)
+	}
+	// More calls than the pipe holds: the reading side learns of the failure.
+	var big Stats
+	p := Options{}.NewPipe(context.Background(), &failing{n: 1}, &big, nil)
+	err = p.ReadFile("big.csv", strings.NewReader(genericRows(4*pipeEvents, 4*pipeEvents)))
+	if err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("reading into a failed sink got %v, want disk full", err)
+	}
+	if err := p.Close(); err == nil || !strings.Contains(err.Error(), "disk full") {
+		t.Errorf("Close after a sink error got %v, want disk full", err)
 	}
 
 	var st Stats
 	stop := errors.New("rejects not stored")
-	p := Options{}.NewPipe(context.Background(), NewMemory(), &st,
+	p = Options{}.NewPipe(context.Background(), NewMemory(), &st,
 		func(context.Context, *Stats) error { return stop })
 	err = errors.Join(Walk(context.Background(), []string{root}, Limits{}, p.ReadFile), p.Close())
 	if !errors.Is(err, stop) {
