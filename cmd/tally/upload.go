@@ -129,7 +129,12 @@ func writeFile(mw *multipart.Writer, name string) error {
 	return err
 }
 
-// waitImport polls the import until it is done or failed.
+// maxPollDelay is the longest wait between two polls of an import.
+const maxPollDelay = 200 * time.Millisecond
+
+// waitImport polls the import until it is done or failed: soon after the
+// upload, when a small one is done, then five times a second, which costs
+// the server one indexed read each.
 func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, error) {
 	url := fmt.Sprintf("%s/api/v1/imports/%d", strings.TrimSuffix(f.server, "/"), id)
 	delay := 50 * time.Millisecond
@@ -154,7 +159,7 @@ func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, e
 			return nil, ctx.Err()
 		case <-time.After(delay):
 		}
-		delay = min(2*delay, 500*time.Millisecond)
+		delay = min(2*delay, maxPollDelay)
 	}
 }
 
