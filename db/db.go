@@ -1,6 +1,6 @@
 // Package db holds the sqlc-generated queries, the connection pool and the
 // migrations runner. It is the only package that speaks to pgx directly;
-// errors leave it translated to ErrNotFound and ErrConflict.
+// errors leave it translated to ErrNotFound, ErrConflict and ErrDeadlock.
 package db
 
 import (
@@ -20,13 +20,19 @@ var ErrNotFound = errors.New("not found")
 // ErrConflict is returned when a write broke a unique constraint.
 var ErrConflict = errors.New("conflict")
 
-// Open connects a pool to url and checks that the database answers. Its
+// ErrDeadlock is returned when Postgres ended a transaction to break a
+// deadlock with another; running it again may succeed.
+var ErrDeadlock = errors.New("deadlock")
+
+// Open connects a pool of at least conns connections (more if the URL's
+// pool_max_conns says so) to url and checks that the database answers. Its
 // connections read and write numeric as decimal.Decimal.
-func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
+func Open(ctx context.Context, url string, conns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)
 	}
+	cfg.MaxConns = max(cfg.MaxConns, conns)
 	cfg.AfterConnect = func(_ context.Context, conn *pgx.Conn) error {
 		pgxdecimal.Register(conn.TypeMap()) // numeric ↔ decimal.Decimal, exactly and fast
 		return nil
@@ -49,8 +55,14 @@ func Translate(err error) error {
 		return fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case "23505": // unique_violation
 		return fmt.Errorf("%w: %w", ErrConflict, err)
+	case "40P01": // deadlock_detected
+		return fmt.Errorf("%w: %w", ErrDeadlock, err)
 	}
 	return err
 }

@@ -29,13 +29,20 @@ type app struct {
 	prices  *pricing.Service
 }
 
+// poolSize is how many connections the server needs: each import job holds
+// a transaction and reads its raw batch on a second connection, and four
+// serve pages and River's fetching and notifications.
+func poolSize(importWorkers int) int32 {
+	return int32(2*importWorkers + 4)
+}
+
 // openApp connects to cfg.DatabaseURL, applies migrations and builds the
 // services; the job client only inserts jobs.
 func openApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
 	if cfg.DatabaseURL == "" {
 		return nil, fmt.Errorf("DATABASE_URL: required")
 	}
-	pool, err := db.Open(ctx, cfg.DatabaseURL)
+	pool, err := db.Open(ctx, cfg.DatabaseURL, poolSize(cfg.ImportWorkers))
 	if err != nil {
 		return nil, err
 	}

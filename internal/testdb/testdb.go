@@ -43,10 +43,14 @@ func ServerURL() string {
 	return defaultURL
 }
 
+// poolSize is the connections of a test's pool: enough for a few import
+// jobs at once.
+const poolSize = 16
+
 // New returns a pool on a fresh, migrated database that is dropped when t ends.
 func New(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, err := db.Open(context.Background(), NewURL(t))
+	pool, err := db.Open(context.Background(), NewURL(t), poolSize)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
@@ -118,7 +122,7 @@ func makeTemplate(ctx context.Context, admin *pgx.Conn) (string, error) {
 }
 
 func migrateURL(ctx context.Context, url string) error {
-	pool, err := db.Open(ctx, url)
+	pool, err := db.Open(ctx, url, poolSize)
 	if err != nil {
 		return err
 	}
