@@ -69,11 +69,12 @@ func (b *SetDefaultModelTiersBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const setEventPrices = `-- name: SetEventPrices :batchexec
+const setEventPrices = `-- name: SetEventPrices :batchone
 UPDATE usage_events
 SET model_key = $1, cost = $2, cache_read_cost = $3,
-    price_id = $4, flags = $5
-WHERE id = $6
+    price_id = $4, flags = $5, revision = revision + 1
+WHERE id = $6 AND revision = $7
+RETURNING id
 `
 
 type SetEventPricesBatchResults struct {
@@ -89,8 +90,10 @@ type SetEventPricesParams struct {
 	PriceID       *int64
 	Flags         int32
 	ID            int64
+	Revision      int32
 }
 
+// Prices a call read at revision, unless it has changed since.
 func (q *Queries) SetEventPrices(ctx context.Context, arg []SetEventPricesParams) *SetEventPricesBatchResults {
 	batch := &pgx.Batch{}
 	for _, a := range arg {
@@ -101,6 +104,7 @@ func (q *Queries) SetEventPrices(ctx context.Context, arg []SetEventPricesParams
 			a.PriceID,
 			a.Flags,
 			a.ID,
+			a.Revision,
 		}
 		batch.Queue(setEventPrices, vals...)
 	}
@@ -108,18 +112,20 @@ func (q *Queries) SetEventPrices(ctx context.Context, arg []SetEventPricesParams
 	return &SetEventPricesBatchResults{br, len(arg), false}
 }
 
-func (b *SetEventPricesBatchResults) Exec(f func(int, error)) {
+func (b *SetEventPricesBatchResults) QueryRow(f func(int, int64, error)) {
 	defer b.br.Close()
 	for t := 0; t < b.tot; t++ {
+		var id int64
 		if b.closed {
 			if f != nil {
-				f(t, ErrBatchAlreadyClosed)
+				f(t, id, ErrBatchAlreadyClosed)
 			}
 			continue
 		}
-		_, err := b.br.Exec()
+		row := b.br.QueryRow()
+		err := row.Scan(&id)
 		if f != nil {
-			f(t, err)
+			f(t, id, err)
 		}
 	}
 }
@@ -129,7 +135,7 @@ func (b *SetEventPricesBatchResults) Close() error {
 	return b.br.Close()
 }
 
-const updateUsageEvents = `-- name: UpdateUsageEvents :batchexec
+const updateUsageEvents = `-- name: UpdateUsageEvents :batchone
 UPDATE usage_events SET
     import_id = $1, source_file = $2, source_line = $3,
     rank = $4, occurred_at = $5, day = $6, month = $7,
@@ -143,8 +149,10 @@ UPDATE usage_events SET
     price_id = $24, evidence = $25, session_id = $26,
     principal_id = $27, attribution = $28,
     attributed_by = coalesce($29, attributed_by),
-    attributed_at = coalesce($30, attributed_at)
-WHERE id = $31
+    attributed_at = coalesce($30, attributed_at),
+    revision = revision + 1
+WHERE id = $31 AND revision = $32
+RETURNING id
 `
 
 type UpdateUsageEventsBatchResults struct {
@@ -185,8 +193,10 @@ type UpdateUsageEventsParams struct {
 	AttributedBy      *int64
 	AttributedAt      *time.Time
 	ID                int64
+	Revision          int32
 }
 
+// Stores a merged call read at revision, unless it has changed since.
 func (q *Queries) UpdateUsageEvents(ctx context.Context, arg []UpdateUsageEventsParams) *UpdateUsageEventsBatchResults {
 	batch := &pgx.Batch{}
 	for _, a := range arg {
@@ -222,6 +232,7 @@ func (q *Queries) UpdateUsageEvents(ctx context.Context, arg []UpdateUsageEvents
 			a.AttributedBy,
 			a.AttributedAt,
 			a.ID,
+			a.Revision,
 		}
 		batch.Queue(updateUsageEvents, vals...)
 	}
@@ -229,18 +240,20 @@ func (q *Queries) UpdateUsageEvents(ctx context.Context, arg []UpdateUsageEvents
 	return &UpdateUsageEventsBatchResults{br, len(arg), false}
 }
 
-func (b *UpdateUsageEventsBatchResults) Exec(f func(int, error)) {
+func (b *UpdateUsageEventsBatchResults) QueryRow(f func(int, int64, error)) {
 	defer b.br.Close()
 	for t := 0; t < b.tot; t++ {
+		var id int64
 		if b.closed {
 			if f != nil {
-				f(t, ErrBatchAlreadyClosed)
+				f(t, id, ErrBatchAlreadyClosed)
 			}
 			continue
 		}
-		_, err := b.br.Exec()
+		row := b.br.QueryRow()
+		err := row.Scan(&id)
 		if f != nil {
-			f(t, err)
+			f(t, id, err)
 		}
 	}
 }

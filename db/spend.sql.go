@@ -34,7 +34,7 @@ func (q *Queries) GetUnattributedTotal(ctx context.Context, month time.Time) (Ge
 }
 
 const listSessionEvents = `-- name: ListSessionEvents :many
-SELECT e.id, e.import_id, e.source_format, e.source_file, e.source_line, e.dedupe_key, e.rank, e.occurred_at, e.day, e.month, e.provider, e.model_reported, e.model_key, e.service_tier, e.speed, e.inference_geo, e.region, e.input_uncached, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output, e.reasoning, e.requests, e.web_search_requests, e.web_fetch_requests, e.flags, e.cost, e.cache_read_cost, e.price_id, e.evidence, e.session_id, e.host, e.os_user, e.cwd, e.uploader_id, e.principal_id, e.attribution, e.attributed_by, e.attributed_at,
+SELECT e.id, e.import_id, e.source_format, e.source_file, e.source_line, e.dedupe_key, e.rank, e.occurred_at, e.day, e.month, e.provider, e.model_reported, e.model_key, e.service_tier, e.speed, e.inference_geo, e.region, e.input_uncached, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output, e.reasoning, e.requests, e.web_search_requests, e.web_fetch_requests, e.flags, e.cost, e.cache_read_cost, e.price_id, e.evidence, e.session_id, e.host, e.os_user, e.cwd, e.uploader_id, e.principal_id, e.attribution, e.attributed_by, e.attributed_at, e.revision,
        coalesce(u.email, '')::text AS uploader_email,
        coalesce(o.email, '')::text AS owner_email,
        coalesce(o.name, '')::text AS owner_name,
@@ -131,6 +131,7 @@ func (q *Queries) ListSessionEvents(ctx context.Context, arg ListSessionEventsPa
 			&i.UsageEvent.Attribution,
 			&i.UsageEvent.AttributedBy,
 			&i.UsageEvent.AttributedAt,
+			&i.UsageEvent.Revision,
 			&i.UploaderEmail,
 			&i.OwnerEmail,
 			&i.OwnerName,
@@ -469,7 +470,7 @@ func (q *Queries) ListUnattributedClusters(ctx context.Context, arg ListUnattrib
 }
 
 const listUnattributedEvents = `-- name: ListUnattributedEvents :many
-SELECT e.id, e.import_id, e.source_format, e.source_file, e.source_line, e.dedupe_key, e.rank, e.occurred_at, e.day, e.month, e.provider, e.model_reported, e.model_key, e.service_tier, e.speed, e.inference_geo, e.region, e.input_uncached, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output, e.reasoning, e.requests, e.web_search_requests, e.web_fetch_requests, e.flags, e.cost, e.cache_read_cost, e.price_id, e.evidence, e.session_id, e.host, e.os_user, e.cwd, e.uploader_id, e.principal_id, e.attribution, e.attributed_by, e.attributed_at,
+SELECT e.id, e.import_id, e.source_format, e.source_file, e.source_line, e.dedupe_key, e.rank, e.occurred_at, e.day, e.month, e.provider, e.model_reported, e.model_key, e.service_tier, e.speed, e.inference_geo, e.region, e.input_uncached, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output, e.reasoning, e.requests, e.web_search_requests, e.web_fetch_requests, e.flags, e.cost, e.cache_read_cost, e.price_id, e.evidence, e.session_id, e.host, e.os_user, e.cwd, e.uploader_id, e.principal_id, e.attribution, e.attributed_by, e.attributed_at, e.revision,
        coalesce(u.email, '')::text AS uploader_email,
        count(*) OVER () AS total_calls,
        count(*) FILTER (WHERE e.model_key IS NULL) OVER () AS total_unpriced,
@@ -567,6 +568,7 @@ func (q *Queries) ListUnattributedEvents(ctx context.Context, arg ListUnattribut
 			&i.UsageEvent.Attribution,
 			&i.UsageEvent.AttributedBy,
 			&i.UsageEvent.AttributedAt,
+			&i.UsageEvent.Revision,
 			&i.UploaderEmail,
 			&i.TotalCalls,
 			&i.TotalUnpriced,

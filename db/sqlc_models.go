@@ -203,8 +203,11 @@ type UsageEvent struct {
 	Attribution       *string
 	AttributedBy      *int64
 	AttributedAt      *time.Time
+	// Raised by every update of the call.
+	Revision int32
 }
 
+// Every natural key of every stored call of a format whose calls carry several.
 type UsageEventKey struct {
 	Key     string
 	EventID int64

@@ -50,3 +50,12 @@ func (q *Queries) InsertDaily(ctx context.Context, arg InsertDailyParams) error 
 	_, err := q.db.Exec(ctx, insertDaily, arg.Days, arg.Principals)
 	return err
 }
+
+const lockRollup = `-- name: LockRollup :exec
+SELECT pg_advisory_xact_lock($1::bigint)
+`
+
+func (q *Queries) LockRollup(ctx context.Context, key int64) error {
+	_, err := q.db.Exec(ctx, lockRollup, key)
+	return err
+}

@@ -63,26 +63,32 @@ type InsertUsageEventsParams struct {
 
 const listCallsByKey = `-- name: ListCallsByKey :many
 WITH found AS (
-    SELECT dedupe_key AS key, id FROM usage_events WHERE dedupe_key = ANY($1::text[])
+    SELECT key, event_id AS id FROM usage_event_keys WHERE key = ANY($1::text[])
     UNION ALL
-    SELECT key, event_id FROM usage_event_keys WHERE key = ANY($1::text[])
+    SELECT dedupe_key, id FROM usage_events WHERE dedupe_key = ANY($2::text[])
 )
-SELECT f.key::text AS found_key, usage_events.id, usage_events.import_id, usage_events.source_format, usage_events.source_file, usage_events.source_line, usage_events.dedupe_key, usage_events.rank, usage_events.occurred_at, usage_events.day, usage_events.month, usage_events.provider, usage_events.model_reported, usage_events.model_key, usage_events.service_tier, usage_events.speed, usage_events.inference_geo, usage_events.region, usage_events.input_uncached, usage_events.cache_read, usage_events.cache_write_5m, usage_events.cache_write_1h, usage_events.output, usage_events.reasoning, usage_events.requests, usage_events.web_search_requests, usage_events.web_fetch_requests, usage_events.flags, usage_events.cost, usage_events.cache_read_cost, usage_events.price_id, usage_events.evidence, usage_events.session_id, usage_events.host, usage_events.os_user, usage_events.cwd, usage_events.uploader_id, usage_events.principal_id, usage_events.attribution, usage_events.attributed_by, usage_events.attributed_at
+SELECT f.key::text AS found_key, usage_events.id, usage_events.import_id, usage_events.source_format, usage_events.source_file, usage_events.source_line, usage_events.dedupe_key, usage_events.rank, usage_events.occurred_at, usage_events.day, usage_events.month, usage_events.provider, usage_events.model_reported, usage_events.model_key, usage_events.service_tier, usage_events.speed, usage_events.inference_geo, usage_events.region, usage_events.input_uncached, usage_events.cache_read, usage_events.cache_write_5m, usage_events.cache_write_1h, usage_events.output, usage_events.reasoning, usage_events.requests, usage_events.web_search_requests, usage_events.web_fetch_requests, usage_events.flags, usage_events.cost, usage_events.cache_read_cost, usage_events.price_id, usage_events.evidence, usage_events.session_id, usage_events.host, usage_events.os_user, usage_events.cwd, usage_events.uploader_id, usage_events.principal_id, usage_events.attribution, usage_events.attributed_by, usage_events.attributed_at, usage_events.revision
 FROM found f
-CROSS JOIN LATERAL (SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at FROM usage_events e WHERE e.id = f.id) usage_events
+CROSS JOIN LATERAL (SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at, revision FROM usage_events e WHERE e.id = f.id) usage_events
 `
+
+type ListCallsByKeyParams struct {
+	Keys       []string
+	DedupeKeys []string
+}
 
 type ListCallsByKeyRow struct {
 	FoundKey   string
 	UsageEvent UsageEvent
 }
 
-// The stored calls that hold any of keys, as their dedupe key or as one of
-// their other keys, each with the key that found it. The lateral join keeps
-// the planner on the primary key: a hash join over every event of a large
-// import in progress would be read in full for each file.
-func (q *Queries) ListCallsByKey(ctx context.Context, keys []string) ([]ListCallsByKeyRow, error) {
-	rows, err := q.db.Query(ctx, listCallsByKey, keys)
+// The stored calls that hold any of keys (of formats whose calls carry
+// several) or whose dedupe key is one of dedupe_keys (the rest), each with
+// the key that found it. The lateral join keeps the planner on the primary
+// key: a hash join over every event of a large import in progress would be
+// read in full for each file.
+func (q *Queries) ListCallsByKey(ctx context.Context, arg ListCallsByKeyParams) ([]ListCallsByKeyRow, error) {
+	rows, err := q.db.Query(ctx, listCallsByKey, arg.Keys, arg.DedupeKeys)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +138,7 @@ func (q *Queries) ListCallsByKey(ctx context.Context, keys []string) ([]ListCall
 			&i.UsageEvent.Attribution,
 			&i.UsageEvent.AttributedBy,
 			&i.UsageEvent.AttributedAt,
+			&i.UsageEvent.Revision,
 		); err != nil {
 			return nil, err
 		}
@@ -144,7 +151,7 @@ func (q *Queries) ListCallsByKey(ctx context.Context, keys []string) ([]ListCall
 }
 
 const listUnpricedEvents = `-- name: ListUnpricedEvents :many
-SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at FROM usage_events WHERE model_key IS NULL ORDER BY id
+SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at, revision FROM usage_events WHERE model_key IS NULL ORDER BY id
 `
 
 func (q *Queries) ListUnpricedEvents(ctx context.Context) ([]UsageEvent, error) {
@@ -197,6 +204,7 @@ func (q *Queries) ListUnpricedEvents(ctx context.Context) ([]UsageEvent, error) 
 			&i.Attribution,
 			&i.AttributedBy,
 			&i.AttributedAt,
+			&i.Revision,
 		); err != nil {
 			return nil, err
 		}

@@ -16,3 +16,6 @@ FROM usage_events e
 JOIN (SELECT unnest(@days::date[]) AS day, unnest(@principals::bigint[]) AS principal_id) k
   ON e.day = k.day AND coalesce(e.principal_id, 0) = k.principal_id
 GROUP BY 1, 2, 3, 4, 5;
+
+-- name: LockRollup :exec
+SELECT pg_advisory_xact_lock(@key::bigint);

@@ -21,14 +21,15 @@ INSERT INTO usage_events (
 );
 
 -- name: ListCallsByKey :many
--- The stored calls that hold any of keys, as their dedupe key or as one of
--- their other keys, each with the key that found it. The lateral join keeps
--- the planner on the primary key: a hash join over every event of a large
--- import in progress would be read in full for each file.
+-- The stored calls that hold any of keys (of formats whose calls carry
+-- several) or whose dedupe key is one of dedupe_keys (the rest), each with
+-- the key that found it. The lateral join keeps the planner on the primary
+-- key: a hash join over every event of a large import in progress would be
+-- read in full for each file.
 WITH found AS (
-    SELECT dedupe_key AS key, id FROM usage_events WHERE dedupe_key = ANY(@keys::text[])
+    SELECT key, event_id AS id FROM usage_event_keys WHERE key = ANY(@keys::text[])
     UNION ALL
-    SELECT key, event_id FROM usage_event_keys WHERE key = ANY(@keys::text[])
+    SELECT dedupe_key, id FROM usage_events WHERE dedupe_key = ANY(@dedupe_keys::text[])
 )
 SELECT f.key::text AS found_key, sqlc.embed(usage_events)
 FROM found f
@@ -42,11 +43,13 @@ SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;
 SELECT nextval('usage_events_id_seq'::regclass)::bigint AS id
 FROM generate_series(1, @n::int);
 
--- name: SetEventPrices :batchexec
+-- name: SetEventPrices :batchone
+-- Prices a call read at revision, unless it has changed since.
 UPDATE usage_events
 SET model_key = @model_key, cost = @cost, cache_read_cost = @cache_read_cost,
-    price_id = @price_id, flags = @flags
-WHERE id = @id;
+    price_id = @price_id, flags = @flags, revision = revision + 1
+WHERE id = @id AND revision = @revision
+RETURNING id;
 
 -- name: SummarizeImportModels :many
 SELECT coalesce(model_key, model_reported)::text AS model,
@@ -63,7 +66,8 @@ WHERE import_id = @import_id
 GROUP BY 1, 2
 ORDER BY 1;
 
--- name: UpdateUsageEvents :batchexec
+-- name: UpdateUsageEvents :batchone
+-- Stores a merged call read at revision, unless it has changed since.
 UPDATE usage_events SET
     import_id = @import_id, source_file = @source_file, source_line = @source_line,
     rank = @rank, occurred_at = @occurred_at, day = @day, month = @month,
@@ -77,5 +81,7 @@ UPDATE usage_events SET
     price_id = @price_id, evidence = @evidence, session_id = @session_id,
     principal_id = @principal_id, attribution = @attribution,
     attributed_by = coalesce(sqlc.narg(attributed_by), attributed_by),
-    attributed_at = coalesce(sqlc.narg(attributed_at), attributed_at)
-WHERE id = @id;
+    attributed_at = coalesce(sqlc.narg(attributed_at), attributed_at),
+    revision = revision + 1
+WHERE id = @id AND revision = @revision
+RETURNING id;

@@ -45,6 +45,14 @@ func (retryNow) NextRetry(*rivertype.JobRow) time.Time { return time.Now() }
 
 func newHarness(t *testing.T, prices batch.PricerSource) *harness {
 	t.Helper()
+	return newHarnessWith(t, prices, 1, slog.New(slog.DiscardHandler))
+}
+
+// newHarnessWith is newHarness with workers import jobs at once, logging
+// to log.
+func newHarnessWith(t *testing.T, prices batch.PricerSource, workers int,
+	log *slog.Logger) *harness {
+	t.Helper()
 	ctx := context.Background()
 	pool := testdb.New(t)
 	if _, err := pricing.NewService(pool, time.UTC).EnsureDefault(ctx); err != nil {
@@ -62,21 +70,21 @@ func newHarness(t *testing.T, prices batch.PricerSource) *harness {
 			return pricing.LoadCatalog(ctx, q)
 		}
 	}
-	client := startWorkers(t, pool, prices)
+	client := startWorkers(t, pool, prices, workers, log)
 	h := &harness{pool: pool, svc: batch.NewService(pool, client, 64<<20)}
 	h.eng, h.admin = h.actor(t, "eng@example.com"), h.actor(t, "admin@example.com")
 	return h
 }
 
-func startWorkers(t *testing.T, pool *pgxpool.Pool, prices batch.PricerSource) *river.Client[pgx.Tx] {
+func startWorkers(t *testing.T, pool *pgxpool.Pool, prices batch.PricerSource, n int,
+	log *slog.Logger) *river.Client[pgx.Tx] {
 	t.Helper()
-	log := slog.New(slog.DiscardHandler)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, batch.NewImportWorker(pool, log, prices, time.UTC,
 		importer.DefaultLimits()))
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Logger: log, Workers: workers, RetryPolicy: retryNow{},
-		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 1}},
+		Queues:            map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}},
 		FetchPollInterval: 50 * time.Millisecond, FetchCooldown: 10 * time.Millisecond,
 	})
 	if err != nil {
@@ -101,18 +109,31 @@ func (h *harness) actor(t *testing.T, email string) audit.Actor {
 // run imports files (name → body, in name order) and waits for the job.
 func (h *harness) run(t *testing.T, up batch.Upload, files ...[2]string) *batch.Status {
 	t.Helper()
-	ctx := context.Background()
-	id, err := h.svc.Create(ctx, up, func(yield func(string, io.Reader) error) error {
-		for _, f := range files {
-			if err := yield(f[0], strings.NewReader(f[1])); err != nil {
-				return err
+	return h.wait(t, h.create(t, up, files...))
+}
+
+// create queues an import of files (name → body, in name order).
+func (h *harness) create(t *testing.T, up batch.Upload, files ...[2]string) int64 {
+	t.Helper()
+	id, err := h.svc.Create(context.Background(), up,
+		func(yield func(string, io.Reader) error) error {
+			for _, f := range files {
+				if err := yield(f[0], strings.NewReader(f[1])); err != nil {
+					return err
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
 	if err != nil {
 		t.Fatalf("create import: %v", err)
 	}
+	return id
+}
+
+// wait waits until import id is done and returns its status.
+func (h *harness) wait(t *testing.T, id int64) *batch.Status {
+	t.Helper()
+	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		st, err := h.svc.Get(ctx, id)

@@ -2,6 +2,7 @@ package batch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -18,8 +19,8 @@ func RepriceUnpriced(ctx context.Context, q *db.Queries, pricer Pricer,
 	if err != nil {
 		return 0, fmt.Errorf("list unpriced events: %w", err)
 	}
-	touched := map[dayKey]struct{}{}
 	var updates []db.SetEventPricesParams
+	var days []dayKey
 	for _, r := range rows {
 		e, err := eventFromRow(r)
 		if err != nil {
@@ -29,23 +30,33 @@ func RepriceUnpriced(ctx context.Context, q *db.Queries, pricer Pricer,
 			continue
 		}
 		key, cost, readCost, priceID := priceFields(e)
-		updates = append(updates, db.SetEventPricesParams{ID: r.ID, ModelKey: key,
-			Cost: cost, CacheReadCost: readCost, PriceID: priceID, Flags: int32(e.Flags)})
-		touched[dayKey{r.Day, principalOrZero(r.PrincipalID)}] = struct{}{}
+		updates = append(updates, db.SetEventPricesParams{ID: r.ID, Revision: r.Revision,
+			ModelKey: key, Cost: cost, CacheReadCost: readCost, PriceID: priceID,
+			Flags: int32(e.Flags)})
+		days = append(days, dayKey{r.Day, principalOrZero(r.PrincipalID)})
 	}
 	if len(updates) == 0 {
 		return 0, nil
 	}
+	touched := map[dayKey]struct{}{}
+	priced := 0
 	var batchErr error
-	q.SetEventPrices(ctx, updates).Exec(func(_ int, err error) {
-		if err != nil && batchErr == nil {
+	q.SetEventPrices(ctx, updates).QueryRow(func(i int, _ int64, err error) {
+		switch {
+		case batchErr != nil:
+		case errors.Is(db.Translate(err), db.ErrNotFound):
+			// An import changed the call since, and priced it as it stored it.
+		case err != nil:
 			batchErr = fmt.Errorf("store prices: %w", err)
+		default:
+			touched[days[i]] = struct{}{}
+			priced++
 		}
 	})
 	if batchErr != nil {
 		return 0, batchErr
 	}
-	return len(updates), refreshDaily(ctx, q, touched)
+	return priced, refreshDaily(ctx, q, touched)
 }
 
 func principalOrZero(id *int64) int64 {

@@ -14,6 +14,7 @@ import (
 // stored is a call as the database holds it, with the event it merges into.
 type stored struct {
 	id          int64
+	revision    int32 // as read; an update expects it unchanged
 	ev          *usage.Event
 	importID    int64
 	principalID *int64
@@ -108,7 +109,7 @@ func (s *sink) updateRow(st *stored) (db.UpdateUsageEventsParams, error) {
 	day, month := billingDay(e.OccurredAt, s.zone)
 	key, cost, readCost, priceID := priceFields(e)
 	return db.UpdateUsageEventsParams{
-		ID: st.id, ImportID: st.importID, SourceFile: e.SourceFile,
+		ID: st.id, Revision: st.revision, ImportID: st.importID, SourceFile: e.SourceFile,
 		SourceLine: int32(e.SourceLine), Rank: int16(e.Rank),
 		OccurredAt: e.OccurredAt.UTC(), Day: day, Month: month,
 		ModelReported: e.ModelReported, ModelKey: key, ServiceTier: e.ServiceTier,

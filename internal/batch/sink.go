@@ -1,8 +1,12 @@
 package batch
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/db"
@@ -81,20 +85,14 @@ func (s *sink) add(e *usage.Event) importer.Outcome {
 	if st == nil {
 		st = &stored{ev: e, importID: s.imp.ID}
 		s.fresh = append(s.fresh, st)
-		for i, k := range e.Keys {
-			s.held[k] = st
-			if i > 0 {
-				s.keys = append(s.keys, newKey{k, st})
-			}
+		if usage.SingleKey(e.SourceFormat) {
+			s.held[e.Keys[0]] = st // stored as the dedupe key alone
+		} else {
+			s.holdKeys(st, e.Keys)
 		}
 		return importer.OutcomeNew
 	}
-	for _, k := range e.Keys {
-		if s.held[k] == nil {
-			s.held[k] = st
-			s.keys = append(s.keys, newKey{k, st})
-		}
-	}
+	s.holdKeys(st, e.Keys)
 	claimed := s.claim(st)
 	if !s.merge(st, e) {
 		if claimed {
@@ -106,6 +104,16 @@ func (s *sink) add(e *usage.Event) importer.Outcome {
 		s.changed[st] = true
 	}
 	return importer.OutcomeUpdated
+}
+
+// holdKeys indexes st by those of keys that are new, to be stored with it.
+func (s *sink) holdKeys(st *stored, keys []string) {
+	for _, k := range keys {
+		if s.held[k] == nil {
+			s.held[k] = st
+			s.keys = append(s.keys, newKey{k, st})
+		}
+	}
 }
 
 // claim gives a stored call that nobody owns to the uploader of a claimed
@@ -133,18 +141,22 @@ func (s *sink) find(keys []string) *stored {
 // load holds the stored calls that share a key with events and are not
 // held yet, in one query.
 func (s *sink) load(ctx context.Context, events []*usage.Event) error {
-	var keys []string
+	var p db.ListCallsByKeyParams
 	for _, e := range events {
 		for _, k := range e.Keys {
-			if s.held[k] == nil {
-				keys = append(keys, k)
+			switch {
+			case s.held[k] != nil:
+			case usage.SingleKey(e.SourceFormat):
+				p.DedupeKeys = append(p.DedupeKeys, k)
+			default:
+				p.Keys = append(p.Keys, k)
 			}
 		}
 	}
-	if len(keys) == 0 {
+	if len(p.Keys)+len(p.DedupeKeys) == 0 {
 		return nil
 	}
-	rows, err := s.q.ListCallsByKey(ctx, keys)
+	rows, err := s.q.ListCallsByKey(ctx, p)
 	if err != nil {
 		return fmt.Errorf("look up stored calls: %w", err)
 	}
@@ -166,8 +178,8 @@ func storedFromRow(r db.UsageEvent) (*stored, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &stored{id: r.ID, ev: ev, importID: r.ImportID, principalID: r.PrincipalID,
-		attribution: r.Attribution, day: r.Day}, nil
+	return &stored{id: r.ID, revision: r.Revision, ev: ev, importID: r.ImportID,
+		principalID: r.PrincipalID, attribution: r.Attribution, day: r.Day}, nil
 }
 
 // merge folds copy e into st and reports whether st changed. A copy that
@@ -242,10 +254,19 @@ func (s *sink) update(ctx context.Context) error {
 		s.touch(st) // the day it lands on
 		rows = append(rows, row)
 	}
+	// In id order, as every import writes, so that two that change the
+	// same calls wait for each other rather than deadlock.
+	slices.SortFunc(rows, func(a, b db.UpdateUsageEventsParams) int {
+		return cmp.Compare(a.ID, b.ID)
+	})
 	var err error
-	s.q.UpdateUsageEvents(ctx, rows).Exec(func(_ int, e error) {
-		if e != nil && err == nil {
-			err = fmt.Errorf("update events: %w", e)
+	s.q.UpdateUsageEvents(ctx, rows).QueryRow(func(i int, _ int64, e error) {
+		switch {
+		case err != nil:
+		case errors.Is(db.Translate(e), db.ErrNotFound):
+			err = fmt.Errorf("update event %d: %w", rows[i].ID, errCallChanged)
+		case e != nil:
+			err = fmt.Errorf("update events: %w", db.Translate(e))
 		}
 	})
 	return err
@@ -259,6 +280,10 @@ func (s *sink) insertKeys(ctx context.Context) error {
 	for i, k := range s.keys {
 		rows[i] = db.InsertEventKeysParams{Key: k.key, EventID: k.st.id}
 	}
+	// In key order, for the same reason as updates are in id order.
+	slices.SortFunc(rows, func(a, b db.InsertEventKeysParams) int {
+		return strings.Compare(a.Key, b.Key)
+	})
 	if _, err := s.q.InsertEventKeys(ctx, rows); err != nil {
 		return fmt.Errorf("insert keys: %w", db.Translate(err))
 	}

@@ -19,14 +19,14 @@ import (
 	"github.com/tallyhq/tally/internal/importer"
 )
 
-// writeLock is the transaction advisory lock that import jobs hold while
-// they write events, so that copies of one call in two concurrent imports
-// still meet.
-//
-// TODO(#2): the lock is held for the whole job, so a large import delays
-// every other one; taking it per flush needs the sink's lookups to see
-// calls that another running import holds but has not committed.
-const writeLock = 0x7a11_0001
+// maxRedos is how many times in a row a job runs again at once when it
+// collides with another import storing the same calls; after that it
+// fails, and River retries it later.
+const maxRedos = 3
+
+// errCallChanged is returned when a stored call that the job read changed
+// before the job could update it.
+var errCallChanged = errors.New("the stored call changed since it was read")
 
 // ImportArgs is the job that reads one import's raw files into events.
 type ImportArgs struct {
@@ -72,7 +72,7 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	if err := q.StartImport(ctx, job.Args.ImportID); err != nil {
 		return fmt.Errorf("mark import running: %w", err)
 	}
-	err := w.run(ctx, job)
+	err := w.runClear(ctx, job)
 	if err != nil {
 		msg := "the import failed; it will be retried"
 		if job.Attempt >= job.MaxAttempts {
@@ -85,6 +85,29 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	return nil
 }
 
+// runClear runs the job until it does not collide with another import or
+// it has run maxRedos more times. Imports run at once: two that store the
+// same call meet on its keys (the second to write one waits for the first
+// to end, and fails if it commits) or on its revision, and the one that
+// failed runs again on what the other committed.
+func (w *ImportWorker) runClear(ctx context.Context, job *river.Job[ImportArgs]) error {
+	for redo := 1; ; redo++ {
+		err := w.run(ctx, job)
+		if redo > maxRedos || !collided(err) {
+			return err
+		}
+		w.log.Info("Import collided with another; running it again",
+			"import_id", job.Args.ImportID, "redo", redo, "error", err)
+	}
+}
+
+// collided reports whether err is an import's collision with another.
+func collided(err error) bool {
+	err = db.Translate(err)
+	return errors.Is(err, errCallChanged) || errors.Is(err, db.ErrConflict) ||
+		errors.Is(err, db.ErrDeadlock)
+}
+
 func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) error {
 	tx, err := w.pool.Begin(ctx)
 	if err != nil {
@@ -92,9 +115,6 @@ func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) erro
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", writeLock); err != nil {
-		return fmt.Errorf("take write lock: %w", err)
-	}
 	// A lookup carries thousands of keys: planning it afresh each time
 	// costs more than running it, so plan once. Index probes are priced as
 	// the cached pages they are, so that the one plan probes the key

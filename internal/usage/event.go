@@ -135,6 +135,13 @@ type Event struct {
 	PriceID       int64 // the price version used; 0 outside the database
 }
 
+// SingleKey reports whether every call of a source format carries exactly
+// one key. Then all copies of a call share that key, and no call of another
+// format holds it, as keys begin with their format.
+func SingleKey(format string) bool {
+	return format == FormatCodex || format == FormatGeneric
+}
+
 // PolicyFor returns the copy policy of a source format.
 func PolicyFor(format string) Policy {
 	if format == FormatClaudeCode {
