@@ -10,7 +10,9 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/importer"
@@ -164,7 +166,7 @@ func printSummary(w io.Writer, s *batch.Summary, asJSON bool) error {
 		if m.CostUSD != nil {
 			cost = "$" + *m.CostUSD
 		}
-		fmt.Fprintf(w, "  %-40s %8d events  %s\n", m.Model, m.Events, cost)
+		fmt.Fprintf(w, "  %-40s %8d events  %s\n", printable(m.Model), m.Events, cost)
 	}
 	fmt.Fprintf(w, "total $%s", s.TotalCostUSD)
 	if s.UnpricedEvents > 0 {
@@ -172,9 +174,20 @@ func printSummary(w io.Writer, s *batch.Summary, asJSON bool) error {
 	}
 	fmt.Fprintln(w)
 	for _, r := range s.Rejects {
-		fmt.Fprintf(w, "rejected %s:%d: %s\n", r.File, r.Line, r.Reason)
+		fmt.Fprintf(w, "rejected %s:%d: %s\n", printable(r.File), r.Line, printable(r.Reason))
 	}
 	return nil
+}
+
+// printable returns s as it is, or quoted when it holds a character that a
+// terminal would act on or cannot show: names come from the files read.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }
 
 func hostname() string {

@@ -69,6 +69,19 @@ func TestImportDryRun(t *testing.T) {
 		}
 	})
 
+	t.Run("names_from_the_logs_cannot_drive_the_terminal", func(t *testing.T) {
+		row := `{"occurred_at":"2026-11-03T10:00:00Z","provider":"anthropic",` +
+			`"model":"evil\u001b]0;owned\u0007","input_tokens":1,"output_tokens":1,` +
+			`"request_id":"r-1"}` + "\n"
+		out, _, err := runCLI(t, "import", "--dry-run", writeTemp(t, "esc.jsonl", row))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.ContainsAny(out, "\x1b\x07") || !strings.Contains(out, `"evil\x1b]0;owned\a"`) {
+			t.Errorf("the model name reached the terminal raw:\n%q", out)
+		}
+	})
+
 	t.Run("a_bad_flag_is_a_usage_error", func(t *testing.T) {
 		_, _, err := runCLI(t, "import", "--format", "yaml", file)
 		if err == nil {
