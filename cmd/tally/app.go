@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/tallyhq/tally/db"
+	"github.com/tallyhq/tally/internal/auth"
 	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/config"
 	"github.com/tallyhq/tally/internal/importer"
@@ -75,10 +76,13 @@ func (a *app) workerClient() (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, batch.NewImportWorker(a.pool, a.log, loadPricer,
 		a.cfg.BillingZone, importer.DefaultLimits()))
+	sessions := auth.New(auth.Deps{Pool: a.pool, Config: a.cfg})
+	river.AddWorker(workers, auth.NewCleanupWorker(sessions, a.log))
 	client, err := river.NewClient(riverpgxv5.New(a.pool), &river.Config{
-		Logger:  a.log,
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: a.cfg.ImportWorkers}},
-		Workers: workers,
+		Logger:       a.log,
+		Queues:       map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: a.cfg.ImportWorkers}},
+		Workers:      workers,
+		PeriodicJobs: []*river.PeriodicJob{auth.CleanupJob()},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("job workers: %w", err)
