@@ -74,12 +74,6 @@ func multipartFile(w http.ResponseWriter, r *http.Request, limit int64) (url.Val
 	}
 }
 
-// csrfAction returns path with the CSRF token in its query, for a
-// multipart form, whose body is streamed and not searched for the token.
-func csrfAction(path, token string) string {
-	return path + "?" + url.Values{csrfField: {token}}.Encode()
-}
-
 // lineProblems turns the n problems of an upload into error summary
 // entries for field, after intro, at most maxProblemsShown of them.
 func lineProblems(field, intro string, n int,

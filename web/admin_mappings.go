@@ -55,7 +55,7 @@ func (s *Server) renderMappingsPage(w http.ResponseWriter, r *http.Request, stat
 		title = "Error: " + title
 	}
 	v.Shell = s.shell(r, title, "admin")
-	v.CSVAction = csrfAction("/admin/mappings/csv", v.CSRFToken)
+	v.CSVAction = "/admin/mappings/csv"
 	v.Kinds = []ui.Option{{Value: "", Label: "Choose a kind"}}
 	for _, k := range attribution.Kinds {
 		v.Kinds = append(v.Kinds, ui.Option{Value: k, Label: mappingKinds[k]})

@@ -67,7 +67,7 @@ func (s *Server) renderModelsPage(w http.ResponseWriter, r *http.Request, status
 		v.Next = "/admin/models?" + modelsQuery(v.Filter, page+1)
 	}
 	v.Premium = pricing.PremiumPatterns()
-	v.Prices.Action = csrfAction("/admin/models/prices", v.CSRFToken)
+	v.Prices.Action = "/admin/models/prices"
 	if v.Prices.EffectiveFrom == "" {
 		v.Prices.EffectiveFrom = now.UTC().Format(time.DateOnly)
 	}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -106,7 +105,7 @@ func (s *Server) renderImportForm(w http.ResponseWriter, r *http.Request, status
 	sh := s.shell(r, title, "imports")
 	s.render(w, r, status, ui.ImportFormPage(ui.ImportFormView{
 		Shell:   sh,
-		Action:  "/imports?" + url.Values{csrfField: {sh.CSRFToken}}.Encode(),
+		Action:  "/imports",
 		MaxSize: formatBytes(s.cfg.UploadMaxBytes),
 		BaseURL: s.cfg.BaseURL,
 		Formats: []ui.Option{

@@ -138,10 +138,13 @@ func multipartBody(t *testing.T, parts ...uploadPart) (string, []byte) {
 
 // oversizedUpload streams a multipart upload whose one file is just over
 // limit bytes.
-func oversizedUpload(limit int64) (string, io.ReadCloser) {
+func oversizedUpload(limit int64, csrf string) (string, io.ReadCloser) {
 	pr, pw := io.Pipe()
 	mw := multipart.NewWriter(pw)
 	go func() {
+		if csrf != "" {
+			mw.WriteField(csrfField, csrf)
+		}
 		mw.WriteField("mine", "true")
 		mw.WriteField("host", "build-09")
 		w, _ := mw.CreateFormFile("file", "big.jsonl")
@@ -173,14 +176,14 @@ func (a *testApp) postAPI(secret, path, contentType string, body io.Reader) (*ht
 }
 
 // postMultipart sends a multipart form from browser c, with the CSRF token
-// in the action's query as the page's forms have it.
+// as its first field, as the page's forms have it.
 func (a *testApp) postMultipart(c *http.Client, path, csrf string, parts ...uploadPart) (
 	*http.Response, string) {
 	a.t.Helper()
-	ct, body := multipartBody(a.t, parts...)
 	if csrf != "" {
-		path += "?" + url.Values{csrfField: {csrf}}.Encode()
+		parts = append([]uploadPart{textPart(csrfField, csrf)}, parts...)
 	}
+	ct, body := multipartBody(a.t, parts...)
 	req, err := http.NewRequest(http.MethodPost, a.base+path, bytes.NewReader(body))
 	if err != nil {
 		a.t.Fatal(err)
@@ -331,7 +334,7 @@ func TestImportAPI(t *testing.T) {
 	t.Run("refuses_an_upload_past_the_limit_and_stores_nothing", func(t *testing.T) {
 		files, chunks := a.count(`SELECT count(*) FROM import_files`),
 			a.count(`SELECT count(*) FROM import_chunks`)
-		ct, big := oversizedUpload(a.cfg.UploadMaxBytes)
+		ct, big := oversizedUpload(a.cfg.UploadMaxBytes, "")
 		resp, answer := a.postAPI(eng, "/api/v1/imports", ct, big)
 		big.Close()
 		if resp.StatusCode != http.StatusRequestEntityTooLarge {
@@ -374,9 +377,10 @@ func TestImportPages(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !hasTestID(body, "import-form") {
 			t.Fatalf("GET /imports/new: got %d without the form", resp.StatusCode)
 		}
-		form := regexp.MustCompile(`action="(/imports\?csrf_token=[^"]+)"`)
+		form := regexp.MustCompile(`action="/imports"[^>]*data-testid="import-form">` +
+			`<input type="hidden" name="csrf_token" value="[^"]+"`)
 		if form.FindStringSubmatch(body) == nil {
-			t.Fatal("the form's action carries no csrf_token")
+			t.Fatal("the form does not open with its csrf_token field")
 		}
 
 		resp, _ = a.postMultipart(noRedirect(eng), "/imports", csrf, textPart("mine", "true"),
@@ -448,10 +452,9 @@ func TestImportPages(t *testing.T) {
 
 	t.Run("says_when_an_upload_is_too_large", func(t *testing.T) {
 		before := a.count(`SELECT count(*) FROM imports`)
-		ct, big := oversizedUpload(a.cfg.UploadMaxBytes)
+		ct, big := oversizedUpload(a.cfg.UploadMaxBytes, csrf)
 		defer big.Close()
-		req, _ := http.NewRequest(http.MethodPost, a.base+"/imports?"+
-			url.Values{csrfField: {csrf}}.Encode(), big)
+		req, _ := http.NewRequest(http.MethodPost, a.base+"/imports", big)
 		req.Header.Set("Content-Type", ct)
 		req.Header.Set("Origin", a.base)
 		resp, body := a.do(eng, req)
@@ -467,11 +470,21 @@ func TestImportPages(t *testing.T) {
 		}
 	})
 
-	t.Run("refuses_an_upload_without_the_csrf_token", func(t *testing.T) {
+	t.Run("refuses_an_upload_without_the_csrf_token_first", func(t *testing.T) {
 		before := a.count(`SELECT count(*) FROM imports`)
 		resp, _ := a.postMultipart(eng, "/imports", "", filePart("abc.jsonl", log))
 		if resp.StatusCode != http.StatusForbidden {
-			t.Errorf("got %d, want 403", resp.StatusCode)
+			t.Errorf("no token: got %d, want 403", resp.StatusCode)
+		}
+		resp, _ = a.postMultipart(eng, "/imports?"+url.Values{csrfField: {csrf}}.Encode(), "",
+			filePart("abc.jsonl", log))
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("token in the address: got %d, want 403", resp.StatusCode)
+		}
+		resp, _ = a.postMultipart(eng, "/imports", "", textPart("mine", "true"),
+			textPart(csrfField, csrf), filePart("abc.jsonl", log))
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("token after another field: got %d, want 403", resp.StatusCode)
 		}
 		if n := a.count(`SELECT count(*) FROM imports`); n != before {
 			t.Errorf("imports: got %d, want %d", n, before)

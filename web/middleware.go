@@ -1,14 +1,17 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -231,9 +234,8 @@ func (s *Server) loadSession(next http.Handler) http.Handler {
 }
 
 // checkCSRF requires the session's CSRF token on every state-changing
-// request that comes with a session: in the X-CSRF-Token header, the
-// csrf_token field of a url-encoded form, or, for multipart uploads (whose
-// bodies are streamed, not parsed here), a csrf_token query parameter.
+// request that comes with a session: in the X-CSRF-Token header, or in the
+// csrf_token field of a url-encoded form or, first, of a multipart form.
 func (s *Server) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess, ok := sessionFrom(r.Context())
@@ -249,7 +251,7 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 				r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 				got = r.PostFormValue(csrfField)
 			case "multipart/form-data":
-				got = r.URL.Query().Get(csrfField)
+				got = multipartToken(r)
 			}
 		}
 		if subtle.ConstantTimeCompare([]byte(got), []byte(sess.CSRFToken)) != 1 {
@@ -260,6 +262,38 @@ func (s *Server) checkCSRF(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// maxTokenPrefix is how far into a multipart body its CSRF token may end.
+const maxTokenPrefix = 8 << 10
+
+// multipartToken returns the csrf_token field that opens r's multipart
+// form, "" when it does not. It reads at most maxTokenPrefix bytes of the
+// body, which it puts back in front of the rest, so the handler still
+// streams the whole form.
+func multipartToken(r *http.Request) string {
+	var seen bytes.Buffer
+	body := r.Body
+	defer func() {
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(&seen, body), body}
+	}()
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return ""
+	}
+	prefix := io.TeeReader(io.LimitReader(body, maxTokenPrefix), &seen)
+	part, err := multipart.NewReader(prefix, params["boundary"]).NextPart()
+	if err != nil || part.FormName() != csrfField {
+		return ""
+	}
+	b, err := io.ReadAll(io.LimitReader(part, 256))
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // checkText refuses, with 400, a request whose path, query or form holds
