@@ -225,6 +225,43 @@ type InsertImportRejectsParams struct {
 	Reason   string
 }
 
+const listImportFiles = `-- name: ListImportFiles :many
+SELECT name, bytes FROM import_files
+WHERE import_id = $1
+ORDER BY seq
+LIMIT $2
+`
+
+type ListImportFilesParams struct {
+	ImportID int64
+	MaxRows  int32
+}
+
+type ListImportFilesRow struct {
+	Name  string
+	Bytes int64
+}
+
+func (q *Queries) ListImportFiles(ctx context.Context, arg ListImportFilesParams) ([]ListImportFilesRow, error) {
+	rows, err := q.db.Query(ctx, listImportFiles, arg.ImportID, arg.MaxRows)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListImportFilesRow
+	for rows.Next() {
+		var i ListImportFilesRow
+		if err := rows.Scan(&i.Name, &i.Bytes); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listImportRejects = `-- name: ListImportRejects :many
 SELECT file, line, reason
 FROM import_rejects

@@ -70,3 +70,9 @@ UPDATE imports SET bytes = @bytes, files = @files WHERE id = @id;
 
 -- name: StartImport :exec
 UPDATE imports SET status = 'running', started_at = now(), error = '' WHERE id = @id;
+
+-- name: ListImportFiles :many
+SELECT name, bytes FROM import_files
+WHERE import_id = @import_id
+ORDER BY seq
+LIMIT @max_rows;

@@ -18,6 +18,9 @@ import (
 // importsShown caps the imports list.
 const importsShown = 200
 
+// filesShown is how many of an upload's files its page lists.
+const filesShown = 200
+
 // importRefresh is how often, in seconds, an import's page reloads while
 // the import runs.
 const importRefresh = 2
@@ -128,6 +131,17 @@ func (s *Server) showImportPage(w http.ResponseWriter, r *http.Request) {
 	}
 
 	v := importView(st)
+	files, err := s.imports.Files(r.Context(), st.ID, filesShown+1)
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	for _, f := range files[:min(len(files), filesShown)] {
+		v.Files = append(v.Files, ui.FileRow{Name: f.Name, Size: formatBytes(f.Bytes)})
+	}
+	if len(files) > filesShown {
+		v.FilesNote = fmt.Sprintf("Showing the first %d files of the upload.", filesShown)
+	}
 	v.Shell = s.shell(r, fmt.Sprintf("Import %d", st.ID), "imports")
 	if v.Working {
 		v.Shell.Refresh = importRefresh

@@ -423,6 +423,12 @@ func TestImportPages(t *testing.T) {
 		if !strings.Contains(body, "claude-opus-4-6") || !hasTestID(body, "import-rejects-empty") {
 			t.Error("no cost row for claude-opus-4-6, or no word on rejects")
 		}
+		_, files, _ := strings.Cut(body, `data-testid="import-files"`)
+		files, _, _ = strings.Cut(files, "</details>")
+		if !strings.Contains(files, "<code>abc.jsonl</code>") ||
+			!strings.Contains(files, formatBytes(int64(len(log)))) {
+			t.Errorf("the files received do not list abc.jsonl and its size:\n%s", files)
+		}
 	})
 
 	t.Run("errors_keep_the_answers", func(t *testing.T) {

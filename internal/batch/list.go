@@ -53,3 +53,23 @@ func (s *Service) List(ctx context.Context, uploaderID int64, limit int) ([]List
 	}
 	return out, nil
 }
+
+// File is one file of an upload, as it was received.
+type File struct {
+	Name  string
+	Bytes int64
+}
+
+// Files returns the first limit files of import id, in the order they came.
+func (s *Service) Files(ctx context.Context, id int64, limit int) ([]File, error) {
+	rows, err := db.New(s.pool).ListImportFiles(ctx, db.ListImportFilesParams{
+		ImportID: id, MaxRows: int32(min(limit, 10_000))})
+	if err != nil {
+		return nil, fmt.Errorf("list files of import %d: %w", id, err)
+	}
+	out := make([]File, len(rows))
+	for i, r := range rows {
+		out[i] = File{Name: r.Name, Bytes: r.Bytes}
+	}
+	return out, nil
+}

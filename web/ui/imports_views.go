@@ -66,6 +66,10 @@ type ImportView struct {
 	Format   string
 	Error    string // why it failed
 
+	Files []FileRow // the upload's first files
+	// FilesNote says that the table leaves files out, if it does.
+	FilesNote string
+
 	Working   bool // queued or running: the page refreshes itself
 	BytesRead string
 	Bytes     string
@@ -104,6 +108,12 @@ type ImportModelRow struct {
 	Output       string
 	Cost         Money // zero when Unpriced
 	Unpriced     bool
+}
+
+// FileRow is one file of an upload.
+type FileRow struct {
+	Name string
+	Size string
 }
 
 // RejectRow is one line that could not be read.
