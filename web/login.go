@@ -77,7 +77,8 @@ func (s *Server) renderLoginFailure(w http.ResponseWriter, r *http.Request, mess
 }
 
 // logout ends the session (the CSRF middleware has checked the form) and
-// shows the signed-out page.
+// shows the signed-out page, by way of the provider's sign-out where it has
+// one, so that a shared browser is not signed straight back in.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		if err := s.auth.Logout(r.Context(), c.Value); err != nil {
@@ -86,7 +87,11 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.SetCookie(w, s.clearCookie(sessionCookie))
-	http.Redirect(w, r, "/signed-out", http.StatusSeeOther)
+	next := "/signed-out"
+	if u := s.auth.ProviderLogoutURL(r.Context(), s.cfg.BaseURL+next); u != "" {
+		next = u
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
 func (s *Server) showSignedOutPage(w http.ResponseWriter, r *http.Request) {

@@ -71,9 +71,10 @@ type Service struct {
 
 // client is what discovery yields.
 type client struct {
-	oauth    oauth2.Config
-	verifier *oidc.IDTokenVerifier
-	issuer   string
+	oauth      oauth2.Config
+	verifier   *oidc.IDTokenVerifier
+	issuer     string
+	endSession string // the provider's end_session_endpoint; "" when it has none
 }
 
 // New returns a Service. The provider is discovered on the first sign-in,
@@ -108,6 +109,12 @@ func (s *Service) provider(ctx context.Context) (*client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discover oidc provider %s: %w", s.oidc.Issuer, err)
 	}
+	var logout struct {
+		EndSession string `json:"end_session_endpoint"`
+	}
+	if err := p.Claims(&logout); err != nil {
+		return nil, fmt.Errorf("read oidc provider %s: %w", s.oidc.Issuer, err)
+	}
 	s.client = &client{
 		oauth: oauth2.Config{
 			ClientID:     s.oidc.ClientID,
@@ -116,8 +123,9 @@ func (s *Service) provider(ctx context.Context) (*client, error) {
 			RedirectURL:  s.oidc.RedirectURL,
 			Scopes:       s.oidc.Scopes,
 		},
-		verifier: p.Verifier(&oidc.Config{ClientID: s.oidc.ClientID, Now: s.now}),
-		issuer:   s.oidc.Issuer,
+		verifier:   p.Verifier(&oidc.Config{ClientID: s.oidc.ClientID, Now: s.now}),
+		issuer:     s.oidc.Issuer,
+		endSession: logout.EndSession,
 	}
 	return s.client, nil
 }

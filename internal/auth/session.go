@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -86,6 +87,33 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 			Subject: principal.Subject(p.ID),
 		})
 	})
+}
+
+// logoutDiscovery bounds the wait for a provider not discovered yet when
+// someone signs out.
+const logoutDiscovery = 3 * time.Second
+
+// ProviderLogoutURL returns where to send a browser that signed out of
+// tally so that it signs out of the provider too, and comes back to
+// returnTo: the provider's end_session_endpoint (OpenID Connect
+// RP-Initiated Logout), or "" when the provider has none or cannot be
+// reached, in which case signing out ends tally's session alone.
+func (s *Service) ProviderLogoutURL(ctx context.Context, returnTo string) string {
+	ctx, cancel := context.WithTimeout(ctx, logoutDiscovery)
+	defer cancel()
+	c, err := s.provider(ctx)
+	if err != nil || c.endSession == "" {
+		return ""
+	}
+	u, err := url.Parse(c.endSession)
+	if err != nil {
+		return ""
+	}
+	q := u.Query()
+	q.Set("client_id", c.oauth.ClientID)
+	q.Set("post_logout_redirect_uri", returnTo)
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // DeleteExpired deletes expired sessions and sign-ins and returns how many.
