@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
-	"strings"
 	"time"
 )
 
@@ -25,13 +24,7 @@ func (r *toolRuns) add(m measurement, diffs []string) {
 }
 
 // walltimes formats every run's wall time.
-func (r *toolRuns) walltimes() string {
-	s := make([]string, len(r.walls))
-	for i, w := range r.walls {
-		s[i] = seconds(w)
-	}
-	return strings.Join(s, ", ")
-}
+func (r *toolRuns) walltimes() string { return runList(r.walls) }
 
 // compareDryRuns times tally's dry run and ccusage on the corpus, one
 // after the other, -runs times each, and checks both against the truth.

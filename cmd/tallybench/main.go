@@ -1,7 +1,7 @@
 // Command tallybench measures tally's importer on a benchgen corpus and
 // checks every total it finds against the corpus's true ones.
 //
-//	go run ./cmd/tallybench [-size 1GB] [-dir .bench] [-runs 3]
+//	go run ./cmd/tallybench [-size 1GB] [-dir .bench] [-runs 3] [-import-runs 3]
 //
 // Run it from the repository root, on Linux, with Postgres on loopback
 // and npm on the PATH. It reuses DIR/corpus-SIZE when it is complete,
@@ -11,7 +11,8 @@
 //   - times `tally import --dry-run` against ccusage on the corpus,
 //     alternating, -runs times each;
 //   - imports the corpus into a fresh database through a `tally serve
-//     --dev` child process, end to end, and reads the server's peak memory;
+//     --dev` child process, end to end, and reads the server's peak memory,
+//     -import-runs times;
 //   - does the same with a generated file of generic JSON Lines calls;
 //
 // and prints a table of the figures against their targets. It exits 1
@@ -41,6 +42,7 @@ type config struct {
 	size     string // benchgen's -size, also the corpus folder's suffix
 	dir      string // absolute working folder: corpus, binaries, ccusage, logs
 	runs     int    // dry runs of each tool
+	imports  int    // full imports of each input, each into a fresh database
 	adminURL string // Postgres database to create and drop bench databases from
 	calls    int    // calls in the generic file
 	seed     uint64 // seed of the corpus and the generic file
@@ -93,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	size := fs.String("size", "1GB", "corpus size, as benchgen's -size: 100MB, 1GB")
 	dir := fs.String("dir", ".bench", "working folder (gitignored): corpus, binaries, ccusage")
 	runs := fs.Int("runs", 3, "dry runs of each tool, alternating")
+	imports := fs.Int("import-runs", 3, "full imports of each input; the median is reported")
 	admin := fs.String("pg", "postgres://postgres@127.0.0.1:5432/postgres",
 		"Postgres on loopback to create the bench databases from")
 	calls := fs.Int("generic-calls", 1_000_000, "calls in the generic JSON Lines file")
@@ -103,8 +106,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if *runs < 1 || *calls < 1 {
-		return config{}, errors.New("-runs and -generic-calls must be at least 1")
+	if *runs < 1 || *imports < 1 || *calls < 1 {
+		return config{}, errors.New("-runs, -import-runs and -generic-calls must be at least 1")
 	}
 	if err := checkLoopback(*admin); err != nil {
 		return config{}, fmt.Errorf("-pg: %w", err)
@@ -114,7 +117,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if err != nil {
 		return config{}, fmt.Errorf("-dir: %w", err)
 	}
-	return config{size: *size, dir: abs, runs: *runs, adminURL: *admin,
+	return config{size: *size, dir: abs, runs: *runs, imports: *imports, adminURL: *admin,
 		calls: *calls, seed: *seed}, nil
 }
 

@@ -106,6 +106,15 @@ func seconds(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
+// runList lists the wall times of runs, in the order they ran.
+func runList(walls []time.Duration) string {
+	s := make([]string, len(walls))
+	for i, w := range walls {
+		s[i] = seconds(w)
+	}
+	return strings.Join(s, ", ")
+}
+
 // grouped formats n with a comma between groups of three digits.
 func grouped(n int64) string {
 	s := strconv.FormatInt(n, 10)
