@@ -165,6 +165,11 @@ func (f *uploadFields) set(part *multipart.Part) error {
 		}
 		f.Format = v
 	case "host":
+		// Unattributed spend is grouped by "os_user@host": a host name has
+		// no @, so that the group says which part is which.
+		if strings.Contains(v, "@") {
+			return fault.Invalidf("host", "The host is a machine's name, without @")
+		}
 		f.Host = v
 	case "os_user":
 		f.OSUser = v

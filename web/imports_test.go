@@ -454,6 +454,12 @@ func TestImportPages(t *testing.T) {
 			!strings.Contains(body, "Choose at least one file") {
 			t.Errorf("no files: got %d, want 400 asking for a file", resp.StatusCode)
 		}
+
+		resp, body = a.postMultipart(eng, "/imports", csrf, textPart("host", "ci@build-07"),
+			filePart("abc.jsonl", log))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "without @") {
+			t.Errorf("host with @: got %d, want 400 saying a host has no @", resp.StatusCode)
+		}
 	})
 
 	t.Run("says_when_an_upload_is_too_large", func(t *testing.T) {
