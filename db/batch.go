@@ -19,6 +19,110 @@ var (
 	ErrBatchAlreadyClosed = errors.New("batch already closed")
 )
 
+const deleteJoinedEvents = `-- name: DeleteJoinedEvents :batchone
+DELETE FROM usage_events WHERE id = $1 AND revision = $2
+RETURNING id
+`
+
+type DeleteJoinedEventsBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type DeleteJoinedEventsParams struct {
+	ID       int64
+	Revision int32
+}
+
+// Deletes a call read at revision that a copy showed to be another call,
+// unless it has changed since.
+func (q *Queries) DeleteJoinedEvents(ctx context.Context, arg []DeleteJoinedEventsParams) *DeleteJoinedEventsBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.ID,
+			a.Revision,
+		}
+		batch.Queue(deleteJoinedEvents, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &DeleteJoinedEventsBatchResults{br, len(arg), false}
+}
+
+func (b *DeleteJoinedEventsBatchResults) QueryRow(f func(int, int64, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		var id int64
+		if b.closed {
+			if f != nil {
+				f(t, id, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		row := b.br.QueryRow()
+		err := row.Scan(&id)
+		if f != nil {
+			f(t, id, err)
+		}
+	}
+}
+
+func (b *DeleteJoinedEventsBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}
+
+const moveEventKeys = `-- name: MoveEventKeys :batchexec
+UPDATE usage_event_keys SET event_id = $1 WHERE event_id = $2
+`
+
+type MoveEventKeysBatchResults struct {
+	br     pgx.BatchResults
+	tot    int
+	closed bool
+}
+
+type MoveEventKeysParams struct {
+	ToID   int64
+	FromID int64
+}
+
+// Gives the keys of a call that was joined into another to that other.
+func (q *Queries) MoveEventKeys(ctx context.Context, arg []MoveEventKeysParams) *MoveEventKeysBatchResults {
+	batch := &pgx.Batch{}
+	for _, a := range arg {
+		vals := []interface{}{
+			a.ToID,
+			a.FromID,
+		}
+		batch.Queue(moveEventKeys, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &MoveEventKeysBatchResults{br, len(arg), false}
+}
+
+func (b *MoveEventKeysBatchResults) Exec(f func(int, error)) {
+	defer b.br.Close()
+	for t := 0; t < b.tot; t++ {
+		if b.closed {
+			if f != nil {
+				f(t, ErrBatchAlreadyClosed)
+			}
+			continue
+		}
+		_, err := b.br.Exec()
+		if f != nil {
+			f(t, err)
+		}
+	}
+}
+
+func (b *MoveEventKeysBatchResults) Close() error {
+	b.closed = true
+	return b.br.Close()
+}
+
 const setDefaultModelTiers = `-- name: SetDefaultModelTiers :batchexec
 INSERT INTO model_tiers (model_key, tier) VALUES ($1, $2)
 ON CONFLICT (model_key) DO NOTHING

@@ -11,8 +11,6 @@ INSERT INTO usage_event_keys (key, event_id)
 SELECT dedupe_key, id FROM usage_events WHERE source_format = 'claude-code'
 ON CONFLICT (key) DO NOTHING;
 
-DROP INDEX usage_event_keys_event_id;
-
 COMMENT ON TABLE usage_event_keys IS
     'Every natural key of every stored call of a format whose calls carry several.';
 
@@ -29,7 +27,5 @@ ALTER TABLE usage_events DROP COLUMN revision;
 DELETE FROM usage_event_keys k
 USING usage_events e
 WHERE e.id = k.event_id AND e.dedupe_key = k.key;
-
-CREATE INDEX usage_event_keys_event_id ON usage_event_keys (event_id);
 
 COMMENT ON TABLE usage_event_keys IS NULL;

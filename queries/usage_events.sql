@@ -85,3 +85,13 @@ UPDATE usage_events SET
     revision = revision + 1
 WHERE id = @id AND revision = @revision
 RETURNING id;
+
+-- name: DeleteJoinedEvents :batchone
+-- Deletes a call read at revision that a copy showed to be another call,
+-- unless it has changed since.
+DELETE FROM usage_events WHERE id = @id AND revision = @revision
+RETURNING id;
+
+-- name: MoveEventKeys :batchexec
+-- Gives the keys of a call that was joined into another to that other.
+UPDATE usage_event_keys SET event_id = @to_id WHERE event_id = @from_id;

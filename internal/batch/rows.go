@@ -22,6 +22,16 @@ type stored struct {
 	claimedBy   *int64     // set when this import claims a stored call
 	claimedAt   *time.Time // likewise
 	day         time.Time
+	into        *stored // the call it was joined into, if it was
+}
+
+// current returns the call that st is now: st, or the call it was joined
+// into.
+func (st *stored) current() *stored {
+	for st.into != nil {
+		st = st.into
+	}
+	return st
 }
 
 // eventFromRow rebuilds the mergeable parts of a stored call.

@@ -53,7 +53,9 @@ type sink struct {
 	loaded  map[int64]*stored  // the stored calls among them, by id
 	fresh   []*stored          // new calls to insert
 	changed map[*stored]bool   // stored calls to update
+	joined  []*stored          // stored calls to delete, joined into others
 	keys    []newKey
+	created map[int64]bool // calls of formats with several keys that this job stored
 }
 
 func newSink(q *db.Queries, imp db.GetImportRow, pricer Pricer,
@@ -61,49 +63,57 @@ func newSink(q *db.Queries, imp db.GetImportRow, pricer Pricer,
 	return &sink{q: q, imp: imp, pricer: pricer, resolver: resolver, zone: zone,
 		now: time.Now().UTC(), touched: map[dayKey]struct{}{},
 		held: map[string]*stored{}, loaded: map[int64]*stored{},
-		changed: map[*stored]bool{}}
+		changed: map[*stored]bool{}, created: map[int64]bool{}}
 }
 
 // Put implements importer.Sink.
-func (s *sink) Put(ctx context.Context, events []*usage.Event) ([]importer.Outcome, error) {
+func (s *sink) Put(ctx context.Context, events []*usage.Event) (importer.Tally, error) {
+	var t importer.Tally
 	if err := s.load(ctx, events); err != nil {
-		return nil, err
+		return t, err
 	}
-	out := make([]importer.Outcome, len(events))
-	for i, e := range events {
-		out[i] = s.add(e)
+	for _, e := range events {
+		s.add(e, &t)
 	}
 	if len(s.fresh)+len(s.loaded) < flushEvents {
-		return out, nil
+		return t, nil
 	}
-	return out, s.flush(ctx)
+	return t, s.flush(ctx)
 }
 
-// add folds e into the call it copies, or holds it as a new call.
-func (s *sink) add(e *usage.Event) importer.Outcome {
-	st := s.find(e.Keys)
-	if st == nil {
-		st = &stored{ev: e, importID: s.imp.ID}
+// add folds e into the call it copies, or holds it as a new call. A copy
+// that shares keys with several calls shows that they are one: they are
+// joined first.
+func (s *sink) add(e *usage.Event, t *importer.Tally) {
+	calls := s.find(e.Keys)
+	if len(calls) == 0 {
+		st := &stored{ev: e, importID: s.imp.ID}
 		s.fresh = append(s.fresh, st)
 		if usage.SingleKey(e.SourceFormat) {
 			s.held[e.Keys[0]] = st // stored as the dedupe key alone
 		} else {
 			s.holdKeys(st, e.Keys)
 		}
-		return importer.OutcomeNew
+		t.New++
+		return
+	}
+	st := survivor(calls)
+	changed := false
+	for _, o := range calls {
+		if o != st {
+			changed = s.join(st, o, t) || changed
+		}
 	}
 	s.holdKeys(st, e.Keys)
 	claimed := s.claim(st)
-	if !s.merge(st, e) {
-		if claimed {
-			s.changed[st] = true
-		}
-		return importer.OutcomeDuplicate
+	changed = s.merge(st, e) || changed
+	t.Duplicates++
+	if changed {
+		t.Updated++
 	}
-	if st.id != 0 {
+	if (changed || claimed) && st.id != 0 {
 		s.changed[st] = true
 	}
-	return importer.OutcomeUpdated
 }
 
 // holdKeys indexes st by those of keys that are new, to be stored with it.
@@ -129,13 +139,17 @@ func (s *sink) claim(st *stored) bool {
 	return true
 }
 
-func (s *sink) find(keys []string) *stored {
+// find returns the distinct calls held under any of keys, in key order.
+func (s *sink) find(keys []string) []*stored {
+	var calls []*stored
 	for _, k := range keys {
 		if st := s.held[k]; st != nil {
-			return st
+			if st = st.current(); !slices.Contains(calls, st) {
+				calls = append(calls, st)
+			}
 		}
 	}
-	return nil
+	return calls
 }
 
 // load holds the stored calls that share a key with events and are not
@@ -202,13 +216,16 @@ func (s *sink) flush(ctx context.Context) error {
 	if err := s.update(ctx); err != nil {
 		return err
 	}
+	if err := s.deleteJoined(ctx); err != nil {
+		return err
+	}
 	if err := s.insertKeys(ctx); err != nil {
 		return err
 	}
 	clear(s.held)
 	clear(s.loaded)
 	clear(s.changed)
-	s.fresh, s.keys = s.fresh[:0], s.keys[:0]
+	s.fresh, s.keys, s.joined = s.fresh[:0], s.keys[:0], s.joined[:0]
 	return nil
 }
 
@@ -221,14 +238,22 @@ func (s *sink) insert(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("allocate event ids: %w", err)
 	}
-	rows := make([]db.InsertUsageEventsParams, len(s.fresh))
+	rows := make([]db.InsertUsageEventsParams, 0, len(s.fresh))
 	for i, st := range s.fresh {
+		if st.into != nil {
+			continue // joined into another call before it was stored
+		}
 		st.id = ids[i]
+		if !usage.SingleKey(st.ev.SourceFormat) {
+			s.created[st.id] = true
+		}
 		s.pricer.Price(st.ev)
 		s.attribute(st)
-		if rows[i], err = s.insertRow(st.id, st.ev, st); err != nil {
+		row, err := s.insertRow(st.id, st.ev, st)
+		if err != nil {
 			return err
 		}
+		rows = append(rows, row)
 		s.touch(st)
 	}
 	if _, err := s.q.InsertUsageEvents(ctx, rows); err != nil {
@@ -244,6 +269,9 @@ func (s *sink) update(ctx context.Context) error {
 	}
 	rows := make([]db.UpdateUsageEventsParams, 0, len(s.changed))
 	for st := range s.changed {
+		if st.into != nil {
+			continue // joined into another call: deleted instead
+		}
 		s.touch(st) // the day it leaves
 		s.pricer.Price(st.ev)
 		row, err := s.updateRow(st)
@@ -278,7 +306,7 @@ func (s *sink) insertKeys(ctx context.Context) error {
 	}
 	rows := make([]db.InsertEventKeysParams, len(s.keys))
 	for i, k := range s.keys {
-		rows[i] = db.InsertEventKeysParams{Key: k.key, EventID: k.st.id}
+		rows[i] = db.InsertEventKeysParams{Key: k.key, EventID: k.st.current().id}
 	}
 	// In key order, for the same reason as updates are in id order.
 	slices.SortFunc(rows, func(a, b db.InsertEventKeysParams) int {

@@ -139,7 +139,7 @@ func TestLineReader(t *testing.T) {
 }
 
 func TestMemory(t *testing.T) {
-	// The first key that matches decides; a copy's extra keys join the call.
+	// A copy's extra keys join the call: a later copy under them finds it.
 	a := &usage.Event{Keys: []string{"k1"}, Policy: usage.PolicyBest, Rank: usage.RankSidechain,
 		Tokens: usage.Tokens{Output: 5}}
 	b := &usage.Event{Keys: []string{"k2", "k1"}, Policy: usage.PolicyBest,
@@ -147,11 +147,10 @@ func TestMemory(t *testing.T) {
 	c := &usage.Event{Keys: []string{"k2"}, Policy: usage.PolicyBest, Rank: usage.RankPrimary,
 		Tokens: usage.Tokens{Output: 7}}
 	m := NewMemory()
-	outs, err := m.Put(t.Context(), []*usage.Event{a, b, c})
+	got, err := m.Put(t.Context(), []*usage.Event{a, b, c})
 	must(t, err)
-	want := []Outcome{OutcomeNew, OutcomeDuplicate, OutcomeUpdated}
-	if !equalOutcomes(outs, want) {
-		t.Errorf("outcomes got %v, want %v", outs, want)
+	if want := (Tally{New: 1, Duplicates: 2, Updated: 1}); got != want {
+		t.Errorf("tally got %+v, want %+v", got, want)
 	}
 	ev := m.Events()
 	if len(ev) != 1 || ev[0].Rank != usage.RankPrimary || ev[0].Tokens.Output != 7 {
@@ -159,14 +158,31 @@ func TestMemory(t *testing.T) {
 	}
 }
 
-func equalOutcomes(a, b []Outcome) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
+// TestMemoryJoinsCalls checks that whatever the order of three copies of
+// one call, one of which alone shares a key with each of the others, the
+// copies end as one call.
+func TestMemoryJoinsCalls(t *testing.T) {
+	copies := func() []*usage.Event {
+		return []*usage.Event{
+			{Keys: []string{"r:M:R1"}, Policy: usage.PolicyBest, Tokens: usage.Tokens{Output: 5}},
+			{Keys: []string{"s:S2:M"}, Policy: usage.PolicyBest, Tokens: usage.Tokens{Output: 9}},
+			{Keys: []string{"r:M:R1", "s:S2:M"}, Policy: usage.PolicyBest,
+				Tokens: usage.Tokens{Output: 7}},
 		}
 	}
-	return true
+	for _, order := range [][3]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1},
+		{2, 1, 0}} {
+		m := NewMemory()
+		var st Stats
+		in := copies()
+		for _, i := range order {
+			must(t, put(t.Context(), m, []*usage.Event{in[i]}, &st))
+		}
+		ev := m.Events()
+		if len(ev) != 1 || ev[0].Tokens.Output != 9 || st.Events != 1 || st.Duplicates != 2 {
+			t.Errorf("order %v: %d calls (%+v), %d events, %d duplicates; "+
+				"want 1 call of output 9, 1 event, 2 duplicates", order, len(ev), ev,
+				st.Events, st.Duplicates)
+		}
+	}
 }

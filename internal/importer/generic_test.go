@@ -191,7 +191,7 @@ type countingSink struct {
 	puts, largest int
 }
 
-func (s *countingSink) Put(ctx context.Context, events []*usage.Event) ([]Outcome, error) {
+func (s *countingSink) Put(ctx context.Context, events []*usage.Event) (Tally, error) {
 	s.puts++
 	s.largest = max(s.largest, len(events))
 	return s.Memory.Put(ctx, events)

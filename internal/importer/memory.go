@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/tallyhq/tally/internal/usage"
@@ -13,57 +14,74 @@ type Memory struct {
 	mu     sync.Mutex
 	byKey  map[string]*usage.Event
 	events []*usage.Event
+	joined map[*usage.Event]bool // calls folded into another since
 }
 
 // NewMemory returns an empty Memory.
 func NewMemory() *Memory {
-	return &Memory{byKey: map[string]*usage.Event{}}
+	return &Memory{byKey: map[string]*usage.Event{}, joined: map[*usage.Event]bool{}}
 }
 
-// Put stores each event, or merges it into the stored call that shares
-// one of its keys. The first key that matches decides: an event whose keys
-// name two stored calls is merged into that one, and the two stay apart.
-func (m *Memory) Put(_ context.Context, events []*usage.Event) ([]Outcome, error) {
+// Put stores each event, or merges it into the stored call that shares one
+// of its keys. An event whose keys name several stored calls shows that
+// they are one call: they are merged into the first it names.
+func (m *Memory) Put(_ context.Context, events []*usage.Event) (Tally, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	outs := make([]Outcome, len(events))
-	for i, c := range events {
-		s := m.find(c.Keys)
-		if s == nil {
+	var t Tally
+	for _, c := range events {
+		calls := m.find(c.Keys)
+		if len(calls) == 0 {
 			m.events = append(m.events, c)
 			m.index(c)
+			t.New++
 			continue
 		}
-		outs[i] = OutcomeDuplicate
-		if usage.Merge(s, c) {
-			outs[i] = OutcomeUpdated
+		s := calls[0]
+		changed := usage.Merge(s, c)
+		for _, o := range calls[1:] {
+			usage.Merge(s, o)
+			m.joined[o] = true
+			changed = true
 		}
-		addKeys(s, c.Keys)
+		t.Duplicates++
+		t.Joined += int64(len(calls) - 1)
+		if changed {
+			t.Updated++
+		}
 		m.index(s)
 	}
-	return outs, nil
+	return t, nil
 }
 
 // Events returns the merged calls in first-seen order.
 func (m *Memory) Events() []*usage.Event {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return append([]*usage.Event(nil), m.events...)
-}
-
-func (m *Memory) find(keys []string) *usage.Event {
-	for _, k := range keys {
-		if s, ok := m.byKey[k]; ok {
-			return s
+	out := make([]*usage.Event, 0, len(m.events)-len(m.joined))
+	for _, e := range m.events {
+		if !m.joined[e] {
+			out = append(out, e)
 		}
 	}
-	return nil
+	return out
 }
 
+// find returns the distinct stored calls that hold any of keys, in the
+// order of keys.
+func (m *Memory) find(keys []string) []*usage.Event {
+	var calls []*usage.Event
+	for _, k := range keys {
+		if s, ok := m.byKey[k]; ok && !slices.Contains(calls, s) {
+			calls = append(calls, s)
+		}
+	}
+	return calls
+}
+
+// index points every key of e at it.
 func (m *Memory) index(e *usage.Event) {
 	for _, k := range e.Keys {
-		if _, ok := m.byKey[k]; !ok {
-			m.byKey[k] = e
-		}
+		m.byKey[k] = e
 	}
 }

@@ -95,7 +95,7 @@ func TestPipeStops(t *testing.T) {
 // panicking is a Sink that panics.
 type panicking struct{}
 
-func (panicking) Put(context.Context, []*usage.Event) ([]Outcome, error) {
+func (panicking) Put(context.Context, []*usage.Event) (Tally, error) {
 	panic("out of luck")
 }
 

@@ -25,21 +25,20 @@ type Options struct {
 
 // Sink stores candidate events. Put receives the calls of one file, or of
 // several files one after the other, each file's already merged within it
-// (usage.Merge), in file order, and says for each whether it was new, a
-// duplicate, or raised a stored call.
+// (usage.Merge), in file order, and tallies what it did with them.
 type Sink interface {
-	Put(ctx context.Context, events []*usage.Event) ([]Outcome, error)
+	Put(ctx context.Context, events []*usage.Event) (Tally, error)
 }
 
-// Outcome is what a Sink did with one candidate event.
-type Outcome int8
-
-// The outcomes of Sink.Put.
-const (
-	OutcomeNew       Outcome = iota // stored as a new call
-	OutcomeDuplicate                // a copy of a stored call; nothing changed
-	OutcomeUpdated                  // a copy that raised the stored call
-)
+// Tally is what a Sink did with the calls of one Put. New and Duplicates
+// add up to the calls it was given; Updated counts the duplicates that
+// changed a stored call. Joined counts calls the run had stored as new
+// that a copy has since shown to be copies of another: its key matched
+// both (one call, seen under two keys in two files). Their lines count as
+// duplicates from then on.
+type Tally struct {
+	New, Duplicates, Updated, Joined int64
+}
 
 // Stats are the counts of one run. Every line lands in exactly one of
 // Events, Duplicates, Skipped and Rejected, so their sum is Lines. A file
@@ -251,24 +250,16 @@ func (o Options) count(p *parsed, st *Stats) {
 
 // put stores one chunk and counts the outcomes.
 func put(ctx context.Context, sink Sink, events []*usage.Event, st *Stats) error {
-	outs, err := sink.Put(ctx, events)
+	t, err := sink.Put(ctx, events)
 	if err != nil {
 		return err
 	}
-	if len(outs) != len(events) {
-		return fmt.Errorf("sink gave %d outcomes for %d events", len(outs), len(events))
+	if t.New+t.Duplicates != int64(len(events)) {
+		return fmt.Errorf("sink tallied %d calls for %d", t.New+t.Duplicates, len(events))
 	}
-	for _, out := range outs {
-		switch out {
-		case OutcomeNew:
-			st.Events++
-		case OutcomeUpdated:
-			st.Updated++
-			st.Duplicates++
-		default:
-			st.Duplicates++
-		}
-	}
+	st.Events += t.New - t.Joined
+	st.Duplicates += t.Duplicates + t.Joined
+	st.Updated += t.Updated
 	return nil
 }
 

@@ -95,9 +95,9 @@ func TestReadAll(t *testing.T) {
 // failing is a Sink that fails after n calls.
 type failing struct{ n int }
 
-func (f *failing) Put(ctx context.Context, events []*usage.Event) ([]Outcome, error) {
+func (f *failing) Put(ctx context.Context, events []*usage.Event) (Tally, error) {
 	if f.n--; f.n < 0 {
-		return nil, errors.New("disk full")
+		return Tally{}, errors.New("disk full")
 	}
 	return discard{}.Put(ctx, events)
 }

@@ -1,0 +1,68 @@
+package batch_test
+
+import (
+	"testing"
+
+	"github.com/tallyhq/tally/internal/batch"
+	"github.com/tallyhq/tally/internal/usage"
+)
+
+func TestImportJoinsCallsWhateverTheOrder(t *testing.T) {
+	// b is a resumed copy of a in session s-2; c is a replay of it in s-2
+	// under another request id. b alone shares a key with each: a's
+	// request key and c's session key.
+	copies := map[string][2]string{
+		"a": {"projects/p/s-1.jsonl", claudeCall("s-1", "msg_m", "req_1",
+			"2026-11-02T10:00:00Z", 40, false)},
+		"c": {"projects/p/s-2/subagents/agent-x.jsonl", claudeCall("s-2", "msg_m", "req_2",
+			"2026-11-02T10:00:10Z", 90, true)},
+		"b": {"projects/p/s-2.jsonl", claudeCall("s-2", "msg_m", "req_1",
+			"2026-11-02T10:00:05Z", 60, false)},
+	}
+	want := dryRun(t, [][2]string{copies["a"], copies["b"], copies["c"]})
+	if len(want) != 1 {
+		t.Fatalf("the dry run found %d calls, want 1", len(want))
+	}
+	for _, order := range []string{"acb", "cab", "abc", "bca"} {
+		t.Run(order, func(t *testing.T) {
+			h := newHarness(t, nil)
+			up := batch.Upload{Uploader: h.eng, Claimed: true}
+			for _, name := range order {
+				h.run(t, up, copies[string(name)])
+			}
+			checkJoined(t, h, want[0], 4)
+		})
+	}
+	t.Run("in_one_import", func(t *testing.T) {
+		h := newHarness(t, nil)
+		up := batch.Upload{Uploader: h.eng, Claimed: true}
+		st := h.run(t, up, copies["a"], copies["c"], copies["b"])
+		if st.Events != 1 || st.Duplicates != 2 {
+			t.Errorf("summary: %d events, %d duplicates; want 1 and 2", st.Events, st.Duplicates)
+		}
+		checkJoined(t, h, want[0], 4)
+	})
+}
+
+// checkJoined checks that the database holds one call, with want's usage
+// and keys keys, and a rollup of it alone.
+func checkJoined(t *testing.T, h *harness, want *usage.Event, keys int64) {
+	t.Helper()
+	if n := h.count(t, "SELECT count(*) FROM usage_events"); n != 1 {
+		t.Fatalf("stored calls: %d, want 1", n)
+	}
+	if out := h.count(t, "SELECT output FROM usage_events"); out != want.Tokens.Output {
+		t.Errorf("output: got %d, want the dry run's %d", out, want.Tokens.Output)
+	}
+	if n := h.count(t, "SELECT count(*) FROM usage_event_keys k JOIN usage_events e "+
+		"ON e.id = k.event_id"); n != keys {
+		t.Errorf("keys of the call: %d, want %d", n, keys)
+	}
+	if n := h.count(t, "SELECT count(*) FROM usage_event_keys k WHERE NOT EXISTS "+
+		"(SELECT 1 FROM usage_events e WHERE e.id = k.event_id)"); n != 0 {
+		t.Errorf("keys of no call: %d", n)
+	}
+	if n := h.count(t, "SELECT sum(events)::bigint FROM usage_daily"); n != 1 {
+		t.Errorf("rollup events: %d, want 1", n)
+	}
+}
