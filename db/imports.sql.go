@@ -391,6 +391,21 @@ func (q *Queries) ListImports(ctx context.Context, arg ListImportsParams) ([]Lis
 	return items, nil
 }
 
+const requeueImport = `-- name: RequeueImport :exec
+UPDATE imports SET status = 'queued', error = $1 WHERE id = $2
+`
+
+type RequeueImportParams struct {
+	Error string
+	ID    int64
+}
+
+// Puts back an import whose attempt failed and will be retried.
+func (q *Queries) RequeueImport(ctx context.Context, arg RequeueImportParams) error {
+	_, err := q.db.Exec(ctx, requeueImport, arg.Error, arg.ID)
+	return err
+}
+
 const resetImportRejects = `-- name: ResetImportRejects :exec
 DELETE FROM import_rejects WHERE import_id = $1
 `

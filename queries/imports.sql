@@ -10,6 +10,10 @@ RETURNING *;
 INSERT INTO import_files (import_id, seq, name, bytes)
 VALUES (@import_id, @seq, @name, @bytes);
 
+-- name: RequeueImport :exec
+-- Puts back an import whose attempt failed and will be retried.
+UPDATE imports SET status = 'queued', error = @error WHERE id = @id;
+
 -- name: FailImport :exec
 UPDATE imports
 SET status = 'failed', error = @error, finished_at = now()

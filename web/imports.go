@@ -154,6 +154,7 @@ func importView(st *batch.Status) ui.ImportView {
 		When: formatTime(st.CreatedAt), Source: importSource(st.Host, st.OSUser),
 		Claimed: st.Claimed, Format: formatLabel(st.Format), Error: st.Error,
 		Working:   st.Status == "queued" || st.Status == "running",
+		Retrying:  st.Status == "queued" && st.Error != "",
 		BytesRead: formatBytes(st.BytesRead), Bytes: formatBytes(st.Bytes)}
 	if st.Status == "failed" && v.Error == "" {
 		v.Error = "The import failed"

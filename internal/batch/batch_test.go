@@ -3,6 +3,7 @@ package batch_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -455,5 +456,51 @@ func TestImportClaimsUnownedCalls(t *testing.T) {
 	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE principal_id = $1",
 		h.eng.ID); n != 2 {
 		t.Errorf("calls still owned by eng@ after another claim: got %d, want 2", n)
+	}
+}
+
+func TestFailedAttemptRequeuesTheImport(t *testing.T) {
+	ctx := context.Background()
+	pool := testdb.New(t)
+	inserter, err := river.NewClient(riverpgxv5.New(pool), &river.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := batch.NewService(pool, inserter, 1<<20)
+	eng := audit.Actor{Name: "eng@example.com"}
+	err = pool.QueryRow(ctx, "INSERT INTO principals (email) VALUES ($1) RETURNING id",
+		eng.Name).Scan(&eng.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := svc.Create(ctx, batch.Upload{Uploader: eng},
+		func(yield func(string, io.Reader) error) error {
+			return yield("a.jsonl", strings.NewReader(genericCalls(0, 10)))
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := errors.New("price table unreadable")
+	w := batch.NewImportWorker(pool, slog.New(slog.DiscardHandler),
+		func(context.Context, *db.Queries) (batch.Pricer, error) { return nil, down },
+		time.UTC, importer.DefaultLimits())
+
+	for _, tt := range []struct {
+		attempt int
+		status  string
+	}{{1, "queued"}, {5, "failed"}} {
+		job := &river.Job[batch.ImportArgs]{Args: batch.ImportArgs{ImportID: id},
+			JobRow: &rivertype.JobRow{Attempt: tt.attempt, MaxAttempts: 5}}
+		if err := w.Work(ctx, job); !errors.Is(err, down) {
+			t.Fatalf("attempt %d: got %v, want %v", tt.attempt, err, down)
+		}
+		st, err := svc.Get(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Status != tt.status || st.Error == "" {
+			t.Errorf("after attempt %d of 5: %s (%q), want %s with a reason", tt.attempt,
+				st.Status, st.Error, tt.status)
+		}
 	}
 }

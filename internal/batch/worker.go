@@ -73,16 +73,18 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return fmt.Errorf("mark import running: %w", err)
 	}
 	err := w.runClear(ctx, job)
-	if err != nil {
-		msg := "the import failed; it will be retried"
-		if job.Attempt >= job.MaxAttempts {
-			msg = "the import failed"
-		}
-		failErr := q.FailImport(context.WithoutCancel(ctx), db.FailImportParams{
-			ID: job.Args.ImportID, Error: msg})
-		return errors.Join(err, failErr)
+	if err == nil {
+		return nil
 	}
-	return nil
+	id, bg := job.Args.ImportID, context.WithoutCancel(ctx)
+	var markErr error
+	if job.Attempt >= job.MaxAttempts {
+		markErr = q.FailImport(bg, db.FailImportParams{ID: id, Error: "the import failed"})
+	} else {
+		markErr = q.RequeueImport(bg, db.RequeueImportParams{ID: id,
+			Error: "an attempt failed; the import will be tried again"})
+	}
+	return errors.Join(err, markErr)
 }
 
 // runClear runs the job until it does not collide with another import or

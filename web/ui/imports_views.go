@@ -71,6 +71,7 @@ type ImportView struct {
 	FilesNote string
 
 	Working   bool // queued or running: the page refreshes itself
+	Retrying  bool // queued again after an attempt failed
 	BytesRead string
 	Bytes     string
 	Percent   int
