@@ -53,7 +53,8 @@ func parseImportFlags(args []string, stderr io.Writer) (*importFlags, []string, 
 	fs.BoolVar(&f.mine, "mine", false, "the usage is my own: attribute it to me")
 	fs.StringVar(&f.host, "host", hostname(), "host name stamped as evidence")
 	fs.StringVar(&f.osUser, "os-user", osUser(), "OS user stamped as evidence")
-	if err := fs.Parse(args); err != nil {
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
 		return nil, nil, errUsage
 	}
 	switch f.format {
@@ -66,7 +67,7 @@ func parseImportFlags(args []string, stderr io.Writer) (*importFlags, []string, 
 		return nil, nil, errors.New("--prices applies to --dry-run only; " +
 			"load a table on the server with `tally prices load`")
 	}
-	return f, fs.Args(), nil
+	return f, paths, nil
 }
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -82,6 +82,17 @@ func TestImportDryRun(t *testing.T) {
 		}
 	})
 
+	t.Run("flags_may_follow_the_paths", func(t *testing.T) {
+		out, _, err := runCLI(t, "import", "--dry-run", file, "--json")
+		if err != nil || !strings.Contains(out, `"total_cost_usd": "0.1444475"`) {
+			t.Errorf("import FILE --json: got %v:\n%s", err, out)
+		}
+		_, _, err = runCLI(t, "import", "--dry-run", "--", "--json")
+		if err == nil || !strings.Contains(err.Error(), "--json") {
+			t.Errorf("import -- --json: got %v, want --json read as a path", err)
+		}
+	})
+
 	t.Run("a_bad_flag_is_a_usage_error", func(t *testing.T) {
 		_, _, err := runCLI(t, "import", "--format", "yaml", file)
 		if err == nil {

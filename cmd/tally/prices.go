@@ -23,7 +23,8 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	from := fs.String("effective-from", "",
 		"when changed prices take effect (RFC 3339 or YYYY-MM-DD; default now)")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() != 1 {
+	files, err := parseInterspersed(fs, args[1:])
+	if err != nil || len(files) != 1 {
 		fmt.Fprintln(stderr, "Usage: tally prices load FILE [--effective-from DATE]")
 		return errUsage
 	}
@@ -31,7 +32,7 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	table, err := readTable(fs.Arg(0))
+	table, err := readTable(files[0])
 	if err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func runPrices(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	defer app.close()
 
-	res, err := app.prices.Load(ctx, audit.System("cli"), table, when, fs.Arg(0))
+	res, err := app.prices.Load(ctx, audit.System("cli"), table, when, files[0])
 	if err != nil {
 		return err
 	}
