@@ -40,7 +40,8 @@ func parseImportFlags(args []string, stderr io.Writer) (*importFlags, []string, 
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: tally import [flags] [PATH…]\n\n"+
 			"With no PATH, reads the agents' default folders: ~/.claude/projects,\n"+
-			"$CLAUDE_CONFIG_DIR and ~/.codex/sessions.\n\n")
+			"~/.config/claude/projects, $CLAUDE_CONFIG_DIR/projects and\n"+
+			"${CODEX_HOME:-~/.codex}/sessions.\n\n")
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&f.dryRun, "dry-run", false, "parse and price offline; store nothing")
@@ -132,13 +133,22 @@ func dryRunCatalog(path string) (*pricing.Catalog, error) {
 // defaultPaths returns the agents' log folders that exist here.
 func defaultPaths() []string {
 	home, _ := os.UserHomeDir()
-	candidates := []string{filepath.Join(home, ".claude", "projects")}
+	config := os.Getenv("XDG_CONFIG_HOME")
+	if config == "" {
+		config = filepath.Join(home, ".config")
+	}
+	candidates := []string{filepath.Join(home, ".claude", "projects"),
+		filepath.Join(config, "claude", "projects")}
 	for _, dir := range strings.Split(os.Getenv("CLAUDE_CONFIG_DIR"), ",") {
 		if dir = strings.TrimSpace(dir); dir != "" {
 			candidates = append(candidates, filepath.Join(dir, "projects"))
 		}
 	}
-	candidates = append(candidates, filepath.Join(home, ".codex", "sessions"))
+	codex := os.Getenv("CODEX_HOME")
+	if codex == "" {
+		codex = filepath.Join(home, ".codex")
+	}
+	candidates = append(candidates, filepath.Join(codex, "sessions"))
 
 	var found []string
 	seen := map[string]bool{}

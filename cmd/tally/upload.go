@@ -6,17 +6,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/tallyhq/tally/internal/batch"
+	"github.com/tallyhq/tally/internal/importer"
 )
 
 // upload sends paths to the server's import API and, with --wait, returns
@@ -27,7 +26,7 @@ func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Write
 		return nil, errors.New("--server and --token (or TALLY_SERVER and TALLY_TOKEN) " +
 			"are needed to import; use --dry-run to check files offline")
 	}
-	files, err := listFiles(paths)
+	files, err := listFiles(paths, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -46,30 +45,26 @@ func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Write
 	return st.Summary, nil
 }
 
-// listFiles expands folders into the regular files under them, in order,
-// as absolute paths: the server keeps each file's path (sub-agent files are
-// known by theirs) and refuses names that climb with "..".
-func listFiles(paths []string) ([]string, error) {
-	var files []string
-	for _, p := range paths {
-		abs, err := filepath.Abs(p)
+// listFiles expands folders into the regular files under them, as a dry
+// run reads them, as absolute paths: the server keeps each file's path
+// (sub-agent files are known by theirs) and refuses names that climb with
+// "..". What a dry run would reject is named on stderr and not sent.
+func listFiles(paths []string, stderr io.Writer) ([]string, error) {
+	abs := make([]string, len(paths))
+	for i, p := range paths {
+		a, err := filepath.Abs(p)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", p, err)
 		}
-		err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.Type().IsRegular() {
-				files = append(files, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", p, err)
-		}
+		abs[i] = a
 	}
-	sort.Strings(files)
+	files, refused, err := importer.ListFiles(abs, importer.DefaultLimits())
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range refused {
+		fmt.Fprintf(stderr, "not sent: %s: %s\n", printable(r.File), printable(r.Reason))
+	}
 	if len(files) == 0 {
 		return nil, errors.New("no files to import")
 	}

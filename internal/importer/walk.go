@@ -309,6 +309,28 @@ func memberName(raw string) (clean, bad string) {
 	return path.Clean(n), ""
 }
 
+// ListFiles returns the regular files under paths, in the order Walk reads
+// them, and the entries it would refuse (symlinks that leave their folder,
+// devices, unreadable folders) with why. It does not open archives.
+func ListFiles(paths []string, lim Limits) (files []string, refused []Reject, err error) {
+	lim = lim.orDefault()
+	entries, err := list(paths, lim.MaxFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(entries) > lim.MaxFiles {
+		return nil, nil, fmt.Errorf("walk: more than %d files: %w", lim.MaxFiles, ErrLimit)
+	}
+	for _, e := range entries {
+		if e.reject != "" {
+			refused = append(refused, Reject{File: e.path, Reason: e.reject})
+		} else {
+			files = append(files, e.path)
+		}
+	}
+	return files, refused, nil
+}
+
 // list finds the files under paths, in order, at most maxFiles+1 of them.
 func list(paths []string, maxFiles int) ([]entry, error) {
 	var out []entry
@@ -343,7 +365,9 @@ func listDir(out []entry, root string, maxFiles int) ([]entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("walk: %w", err)
 	}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+	// A folder named to be read is read where it lives, symlinked or not
+	// (dotfile setups link ~/.claude/projects); links inside it are not.
+	err = filepath.WalkDir(real, func(p string, d fs.DirEntry, err error) error {
 		if len(out) > maxFiles {
 			return errEnough
 		}

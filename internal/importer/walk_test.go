@@ -186,6 +186,33 @@ func TestWalk(t *testing.T) {
 			t.Errorf("rejects got %v", rej)
 		}
 	})
+	t.Run("a_symlinked_folder_named_is_read", func(t *testing.T) {
+		real, home := t.TempDir(), t.TempDir()
+		writeFile(t, filepath.Join(real, "p", "s.jsonl"), []byte(oneCall))
+		link := filepath.Join(home, "projects")
+		must(t, os.Symlink(real, link))
+		_, st, err := walkRead(t, real, []string{link}, Limits{})
+		must(t, err)
+		wantCounts(t, st, counts{Files: 1, Lines: 1, Events: 1})
+		files, refused, err := ListFiles([]string{link}, Limits{})
+		must(t, err)
+		if len(files) != 1 || len(refused) != 0 {
+			t.Errorf("ListFiles got %v, refusing %v; want one file", files, refused)
+		}
+	})
+	t.Run("list_files_names_what_it_refuses", func(t *testing.T) {
+		root, outside := t.TempDir(), t.TempDir()
+		writeFile(t, filepath.Join(root, "in.jsonl"), []byte(oneCall))
+		writeFile(t, filepath.Join(outside, "secret.jsonl"), []byte(oneCall))
+		must(t, os.Symlink(filepath.Join(outside, "secret.jsonl"),
+			filepath.Join(root, "link-out")))
+		files, refused, err := ListFiles([]string{root}, Limits{})
+		must(t, err)
+		if len(files) != 1 || len(refused) != 1 ||
+			!strings.HasPrefix(refused[0].Reason, "symlink leads outside") {
+			t.Errorf("ListFiles got %v, refusing %v", files, refused)
+		}
+	})
 	t.Run("missing_path_is_an_error", func(t *testing.T) {
 		_, _, err := walkRead(t, "/", []string{filepath.Join(t.TempDir(), "nope")}, Limits{})
 		if !errors.Is(err, fs.ErrNotExist) {
