@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/config"
@@ -126,7 +127,7 @@ func (f *uploadFields) read(mr *multipart.Reader) (*multipart.Part, error) {
 			return nil, nil
 		}
 		if err != nil {
-			return nil, fmt.Errorf("read upload: %w", err)
+			return nil, badMultipart(err)
 		}
 		if part.FormName() == "file" {
 			if _, ok := partFileName(part); ok {
@@ -210,10 +211,24 @@ func uploadFiles(mr *multipart.Reader, first *multipart.Part) batch.Files {
 				return nil
 			}
 			if err != nil {
-				return fmt.Errorf("read upload: %w", err)
+				return badMultipart(err)
 			}
 		}
 	}
+}
+
+// badMultipart turns a failure to read the next part of an upload into
+// the client's error it is, unless the body was cut off or too large.
+func badMultipart(err error) error {
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		return err
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return batch.ErrTruncated
+	}
+	return fault.Invalidf("file", "The upload is not well-formed multipart/form-data: "+
+		"a part's headers could not be read.")
 }
 
 // partFileName returns the file name a part was sent with, as sent:
@@ -239,8 +254,8 @@ func cleanFileName(raw string) (string, error) {
 	}
 	name = strings.TrimLeft(name, "/")
 	refuse := fault.Invalidf("file", fmt.Sprintf("The file name %q cannot be used: "+
-		"send names relative to the folder uploaded, without “..”.", raw))
-	if slices.Contains(strings.Split(name, "/"), "..") ||
+		"send UTF-8 names relative to the folder uploaded, without “..”.", raw))
+	if slices.Contains(strings.Split(name, "/"), "..") || !utf8.ValidString(name) ||
 		strings.ContainsFunc(name, unicode.IsControl) || len(name) > 1024 {
 		return "", refuse
 	}
@@ -260,6 +275,9 @@ func uploadProblem(err error, limit int64) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("The upload is larger "+
 			"than tally accepts: at most %s of files. Nothing was stored; split it into "+
 			"smaller uploads.", formatBytes(limit))
+	case errors.Is(err, batch.ErrTruncated):
+		return http.StatusBadRequest, "The upload ended inside a file, as when a " +
+			"connection breaks. Nothing was stored; send it again."
 	case errors.Is(err, batch.ErrEmpty):
 		return http.StatusBadRequest, "The upload has no files: send each file as a " +
 			"part named file."

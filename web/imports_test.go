@@ -331,6 +331,33 @@ func TestImportAPI(t *testing.T) {
 		t.Errorf("imports after refused uploads: got %d, want %d", n, before)
 	}
 
+	t.Run("refuses_an_upload_cut_inside_a_file", func(t *testing.T) {
+		before := a.count(`SELECT count(*) FROM imports`)
+		cut := "--XX\r\nContent-Disposition: form-data; name=\"file\"; " +
+			"filename=\"cut.jsonl\"\r\n\r\n" + log[:len(log)/2]
+		resp, answer := a.postAPI(eng, "/api/v1/imports", "multipart/form-data; boundary=XX",
+			strings.NewReader(cut))
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(answer, "inside a file") {
+			t.Errorf("got %d: %s, want 400 saying the upload ended inside a file",
+				resp.StatusCode, answer)
+		}
+		if n := a.count(`SELECT count(*) FROM imports`); n != before {
+			t.Errorf("imports: got %d, want %d", n, before)
+		}
+	})
+
+	t.Run("refuses_file_names_it_cannot_store", func(t *testing.T) {
+		for _, name := range []string{"a\xff.jsonl", "a\x00.jsonl"} {
+			body := "--XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
+				name + "\"\r\n\r\n" + log + "\r\n--XX--\r\n"
+			resp, answer := a.postAPI(eng, "/api/v1/imports",
+				"multipart/form-data; boundary=XX", strings.NewReader(body))
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("file name %q: got %d: %s, want 400", name, resp.StatusCode, answer)
+			}
+		}
+	})
+
 	t.Run("refuses_an_upload_past_the_limit_and_stores_nothing", func(t *testing.T) {
 		files, chunks := a.count(`SELECT count(*) FROM import_files`),
 			a.count(`SELECT count(*) FROM import_chunks`)

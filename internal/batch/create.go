@@ -20,6 +20,10 @@ import (
 // nothing of it is stored.
 var ErrTooLarge = errors.New("upload too large")
 
+// ErrTruncated is returned when an upload's body ends inside a file, as a
+// connection cut midway leaves it; nothing of it is stored.
+var ErrTruncated = errors.New("upload ends inside a file")
+
 // ErrEmpty is returned for an upload without files.
 var ErrEmpty = errors.New("no files in the upload")
 
@@ -116,6 +120,9 @@ func (s *Service) storeFiles(ctx context.Context, q *db.Queries, importID int64,
 		total += n
 		if errors.Is(err, ErrTooLarge) {
 			return fmt.Errorf("%w: the limit is %d bytes", ErrTooLarge, s.maxBytes)
+		}
+		if errors.Is(err, ErrTruncated) {
+			return fmt.Errorf("%s: %w", name, ErrTruncated)
 		}
 		if err != nil {
 			return fmt.Errorf("store %s: %w", name, err)

@@ -83,7 +83,7 @@ func (w *rawWriter) file(name string, r io.Reader, limit int64) (int64, error) {
 	}
 	var n int64
 	for {
-		k, err := io.ReadFull(r, w.buf)
+		k, err := fill(r, w.buf)
 		n += int64(k)
 		if n > limit {
 			return n, ErrTooLarge
@@ -93,13 +93,30 @@ func (w *rawWriter) file(name string, r io.Reader, limit int64) (int64, error) {
 				return n, err
 			}
 		}
-		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		switch {
+		case errors.Is(err, io.EOF):
 			return n, w.frame(frameEnd, nil)
-		}
-		if err != nil {
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return n, ErrTruncated
+		case err != nil:
 			return n, fmt.Errorf("read upload: %w", err)
 		}
 	}
+}
+
+// fill reads into buf until it is full or r fails, and returns r's error
+// as it is: io.EOF where r ended cleanly, io.ErrUnexpectedEOF where an
+// upload's body ended inside a file.
+func fill(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for n < len(buf) {
+		k, err := r.Read(buf[n:])
+		n += k
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
 }
 
 func (w *rawWriter) frame(kind byte, body []byte) error {
