@@ -150,6 +150,77 @@ func (q *Queries) ListCallsByKey(ctx context.Context, arg ListCallsByKeyParams) 
 	return items, nil
 }
 
+const listSupersededEvents = `-- name: ListSupersededEvents :many
+SELECT e.id, e.import_id, e.source_format, e.source_file, e.source_line, e.dedupe_key, e.rank, e.occurred_at, e.day, e.month, e.provider, e.model_reported, e.model_key, e.service_tier, e.speed, e.inference_geo, e.region, e.input_uncached, e.cache_read, e.cache_write_5m, e.cache_write_1h, e.output, e.reasoning, e.requests, e.web_search_requests, e.web_fetch_requests, e.flags, e.cost, e.cache_read_cost, e.price_id, e.evidence, e.session_id, e.host, e.os_user, e.cwd, e.uploader_id, e.principal_id, e.attribution, e.attributed_by, e.attributed_at, e.revision FROM usage_events e
+JOIN prices p ON p.id = e.price_id
+WHERE e.day >= $1 AND p.valid_to IS NOT NULL AND p.valid_to <= e.occurred_at
+ORDER BY e.id
+`
+
+// The calls, from from_day on, priced by a version of a price that a later
+// one has replaced since before they happened.
+func (q *Queries) ListSupersededEvents(ctx context.Context, fromDay time.Time) ([]UsageEvent, error) {
+	rows, err := q.db.Query(ctx, listSupersededEvents, fromDay)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []UsageEvent
+	for rows.Next() {
+		var i UsageEvent
+		if err := rows.Scan(
+			&i.ID,
+			&i.ImportID,
+			&i.SourceFormat,
+			&i.SourceFile,
+			&i.SourceLine,
+			&i.DedupeKey,
+			&i.Rank,
+			&i.OccurredAt,
+			&i.Day,
+			&i.Month,
+			&i.Provider,
+			&i.ModelReported,
+			&i.ModelKey,
+			&i.ServiceTier,
+			&i.Speed,
+			&i.InferenceGeo,
+			&i.Region,
+			&i.InputUncached,
+			&i.CacheRead,
+			&i.CacheWrite5m,
+			&i.CacheWrite1h,
+			&i.Output,
+			&i.Reasoning,
+			&i.Requests,
+			&i.WebSearchRequests,
+			&i.WebFetchRequests,
+			&i.Flags,
+			&i.Cost,
+			&i.CacheReadCost,
+			&i.PriceID,
+			&i.Evidence,
+			&i.SessionID,
+			&i.Host,
+			&i.OsUser,
+			&i.Cwd,
+			&i.UploaderID,
+			&i.PrincipalID,
+			&i.Attribution,
+			&i.AttributedBy,
+			&i.AttributedAt,
+			&i.Revision,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listUnpricedEvents = `-- name: ListUnpricedEvents :many
 SELECT id, import_id, source_format, source_file, source_line, dedupe_key, rank, occurred_at, day, month, provider, model_reported, model_key, service_tier, speed, inference_geo, region, input_uncached, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests, web_search_requests, web_fetch_requests, flags, cost, cache_read_cost, price_id, evidence, session_id, host, os_user, cwd, uploader_id, principal_id, attribution, attributed_by, attributed_at, revision FROM usage_events WHERE model_key IS NULL ORDER BY id
 `

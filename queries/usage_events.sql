@@ -38,6 +38,14 @@ CROSS JOIN LATERAL (SELECT * FROM usage_events e WHERE e.id = f.id) usage_events
 -- name: ListUnpricedEvents :many
 SELECT * FROM usage_events WHERE model_key IS NULL ORDER BY id;
 
+-- name: ListSupersededEvents :many
+-- The calls, from from_day on, priced by a version of a price that a later
+-- one has replaced since before they happened.
+SELECT e.* FROM usage_events e
+JOIN prices p ON p.id = e.price_id
+WHERE e.day >= @from_day AND p.valid_to IS NOT NULL AND p.valid_to <= e.occurred_at
+ORDER BY e.id;
+
 -- name: NextEventIDs :many
 -- The identity sequence is named once, not looked up for every row.
 SELECT nextval('usage_events_id_seq'::regclass)::bigint AS id

@@ -9,16 +9,25 @@ import (
 	"github.com/tallyhq/tally/db"
 )
 
-// RepriceUnpriced prices the stored events that had no price, for example
-// after a table that knows their model is loaded, and refreshes the rollups
-// they are in. It returns how many events it priced. Run it in the
-// transaction that loaded the prices.
-func RepriceUnpriced(ctx context.Context, q *db.Queries, pricer Pricer,
-	zone *time.Location) (int, error) {
+// Reprice prices again, after prices that take effect from from were
+// loaded, the stored events that had no price (a table that knows their
+// model may have come) and those priced by a version that the new one
+// replaced before they happened, and refreshes the rollups they are in.
+// An event is priced by the version valid when it happened, so calls
+// before from keep their price. It returns how many events it priced. Run
+// it in the transaction that loaded the prices.
+func Reprice(ctx context.Context, q *db.Queries, pricer Pricer, zone *time.Location,
+	from time.Time) (int, error) {
 	rows, err := q.ListUnpricedEvents(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("list unpriced events: %w", err)
 	}
+	fromDay, _ := billingDay(from, zone)
+	superseded, err := q.ListSupersededEvents(ctx, fromDay)
+	if err != nil {
+		return 0, fmt.Errorf("list events priced by replaced versions: %w", err)
+	}
+	rows = append(rows, superseded...)
 	var updates []db.SetEventPricesParams
 	var days []dayKey
 	for _, r := range rows {

@@ -46,7 +46,8 @@ func (s *Service) Load(ctx context.Context, by audit.Actor, table map[string]Ent
 		if err != nil {
 			return err
 		}
-		if out.Repriced, err = batch.RepriceUnpriced(ctx, q, catalog, s.zone); err != nil {
+		out.Repriced, err = batch.Reprice(ctx, q, catalog, s.zone, effectiveFrom)
+		if err != nil {
 			return err
 		}
 		return audit.Append(ctx, q, audit.Entry{ActorID: by.ID, Actor: by.Name,

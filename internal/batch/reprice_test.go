@@ -1,0 +1,61 @@
+package batch_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tallyhq/tally/internal/audit"
+	"github.com/tallyhq/tally/internal/batch"
+	"github.com/tallyhq/tally/internal/pricing"
+)
+
+func TestPriceLoadRepricesFromItsDate(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	row := func(id, at string) string {
+		return `{"occurred_at":"` + at + `","provider":"anthropic",` +
+			`"model":"claude-sonnet-4-5","input_tokens":1000000,"output_tokens":0,` +
+			`"request_id":"` + id + `"}` + "\n"
+	}
+	h.run(t, batch.Upload{Uploader: h.eng, Claimed: true}, [2]string{"g.jsonl",
+		row("before", "2026-10-20T10:00:00Z") + row("after", "2026-11-10T10:00:00Z")})
+	var key, before string
+	err := h.pool.QueryRow(ctx, "SELECT model_key, cost::text FROM usage_events "+
+		"WHERE source_line = 1").Scan(&key, &before)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	table, err := pricing.ParseLiteLLM(strings.NewReader(fmt.Sprintf(`{%q: {
+		"litellm_provider": "anthropic", "mode": "chat",
+		"input_cost_per_token": 9e-06, "output_cost_per_token": 1.5e-05}}`, key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	res, err := pricing.NewService(h.pool, time.UTC).Load(ctx, audit.System("test"), table,
+		from, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var kept string
+	if err := h.pool.QueryRow(ctx, "SELECT cost::text FROM usage_events "+
+		"WHERE source_line = 1").Scan(&kept); err != nil {
+		t.Fatal(err)
+	}
+	after := h.count(t, "SELECT count(*) FROM usage_events WHERE source_line = 2 AND cost = 9")
+	if res.Repriced != 1 || kept != before || after != 1 {
+		t.Errorf("repriced %d, the call before %s at %s (was %s), the one after at $9: %t",
+			res.Repriced, from.Format(time.DateOnly), kept, before, after == 1)
+	}
+	var rolled, stored string
+	err = h.pool.QueryRow(ctx, "SELECT (SELECT sum(cost) FROM usage_daily)::text, "+
+		"(SELECT sum(cost) FROM usage_events)::text").Scan(&rolled, &stored)
+	if err != nil || rolled != stored {
+		t.Errorf("rollup cost %s, events %s (%v)", rolled, stored, err)
+	}
+}
