@@ -101,6 +101,7 @@ func (r iteratorForInsertImportRejects) Values() ([]interface{}, error) {
 		r.rows[0].File,
 		r.rows[0].Line,
 		r.rows[0].Reason,
+		r.rows[0].EndsFile,
 	}, nil
 }
 
@@ -109,7 +110,7 @@ func (r iteratorForInsertImportRejects) Err() error {
 }
 
 func (q *Queries) InsertImportRejects(ctx context.Context, arg []InsertImportRejectsParams) (int64, error) {
-	return q.db.CopyFrom(ctx, []string{"import_rejects"}, []string{"import_id", "file", "line", "reason"}, &iteratorForInsertImportRejects{rows: arg})
+	return q.db.CopyFrom(ctx, []string{"import_rejects"}, []string{"import_id", "file", "line", "reason", "ends_file"}, &iteratorForInsertImportRejects{rows: arg})
 }
 
 // iteratorForInsertPrices implements pgx.CopyFromSource.

@@ -223,6 +223,7 @@ type InsertImportRejectsParams struct {
 	File     string
 	Line     int32
 	Reason   string
+	EndsFile bool
 }
 
 const listImportFiles = `-- name: ListImportFiles :many
@@ -263,10 +264,10 @@ func (q *Queries) ListImportFiles(ctx context.Context, arg ListImportFilesParams
 }
 
 const listImportRejects = `-- name: ListImportRejects :many
-SELECT file, line, reason
+SELECT file, line, reason, ends_file
 FROM import_rejects
 WHERE import_id = $1
-ORDER BY file, line
+ORDER BY ends_file DESC, file, line
 LIMIT $2
 `
 
@@ -276,9 +277,10 @@ type ListImportRejectsParams struct {
 }
 
 type ListImportRejectsRow struct {
-	File   string
-	Line   int32
-	Reason string
+	File     string
+	Line     int32
+	Reason   string
+	EndsFile bool
 }
 
 func (q *Queries) ListImportRejects(ctx context.Context, arg ListImportRejectsParams) ([]ListImportRejectsRow, error) {
@@ -290,7 +292,12 @@ func (q *Queries) ListImportRejects(ctx context.Context, arg ListImportRejectsPa
 	var items []ListImportRejectsRow
 	for rows.Next() {
 		var i ListImportRejectsRow
-		if err := rows.Scan(&i.File, &i.Line, &i.Reason); err != nil {
+		if err := rows.Scan(
+			&i.File,
+			&i.Line,
+			&i.Reason,
+			&i.EndsFile,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

@@ -88,6 +88,7 @@ type ImportReject struct {
 	File     string
 	Line     int32
 	Reason   string
+	EndsFile bool
 }
 
 // Sign-ins started and not yet finished.

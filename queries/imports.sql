@@ -39,14 +39,14 @@ SELECT data FROM import_chunks WHERE import_id = @import_id AND seq = @seq;
 INSERT INTO import_chunks (import_id, seq, data) VALUES (@import_id, @seq, @data);
 
 -- name: InsertImportRejects :copyfrom
-INSERT INTO import_rejects (import_id, file, line, reason)
-VALUES (@import_id, @file, @line, @reason);
+INSERT INTO import_rejects (import_id, file, line, reason, ends_file)
+VALUES (@import_id, @file, @line, @reason, @ends_file);
 
 -- name: ListImportRejects :many
-SELECT file, line, reason
+SELECT file, line, reason, ends_file
 FROM import_rejects
 WHERE import_id = @import_id
-ORDER BY file, line
+ORDER BY ends_file DESC, file, line
 LIMIT @max_rows;
 
 -- name: ListImports :many

@@ -71,7 +71,7 @@ func storedSummary(ctx context.Context, q *db.Queries, imp db.GetImportRow) (*Su
 		Rejected: imp.Rejected}
 	for _, r := range rejects {
 		st.Rejects = append(st.Rejects, importer.Reject{File: r.File, Line: int(r.Line),
-			Reason: r.Reason})
+			Reason: r.Reason, EndsFile: r.EndsFile})
 	}
 	sum := newSummary(st, models)
 	sum.Updated = &imp.Updated

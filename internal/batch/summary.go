@@ -1,7 +1,10 @@
 package batch
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 
@@ -83,6 +86,16 @@ func newSummary(st *importer.Stats, models []ModelSummary) *Summary {
 	if s.Rejects == nil {
 		s.Rejects = []importer.Reject{}
 	}
+	// As ListImportRejects orders them: why a file was not read first.
+	slices.SortStableFunc(s.Rejects, func(a, b importer.Reject) int {
+		if a.EndsFile != b.EndsFile {
+			if a.EndsFile {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line))
+	})
 	total := decimal.Zero
 	for i := range models {
 		m := &models[i]

@@ -217,7 +217,7 @@ func flushRejects(ctx context.Context, q *db.Queries, importID int64, st *import
 	rows := make([]db.InsertImportRejectsParams, len(st.Rejects))
 	for i, r := range st.Rejects {
 		rows[i] = db.InsertImportRejectsParams{ImportID: importID, File: r.File,
-			Line: int32(r.Line), Reason: r.Reason}
+			Line: int32(r.Line), Reason: r.Reason, EndsFile: r.EndsFile}
 	}
 	st.Rejects = st.Rejects[:0]
 	if _, err := q.InsertImportRejects(ctx, rows); err != nil {

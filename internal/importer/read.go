@@ -45,17 +45,22 @@ type Tally struct {
 // taken or refused as a whole (unknown format, an unsafe archive member, a
 // run over its byte budget) counts as one line, line 0. Updated counts
 // stored calls raised; those lines are also Duplicates. Rejects keeps the
-// first Limits.MaxRejects details; Rejected is exact.
+// first Limits.MaxRejects details, and every reject that ended a file;
+// Rejected is exact.
 type Stats struct {
 	Files, Lines, Events, Duplicates, Updated, Skipped, Rejected int64
 	Rejects                                                      []Reject
 }
 
 // Reject is one line, or one whole file at line 0, that was refused.
+// EndsFile marks a reject after which the rest of the file was not read (a
+// read error, a limit passed); those are kept past Limits.MaxRejects, so
+// that the reason is never lost.
 type Reject struct {
-	File   string `json:"file"`
-	Line   int    `json:"line"`
-	Reason string `json:"reason"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Reason   string `json:"reason"`
+	EndsFile bool   `json:"-"`
 }
 
 // putChunk is how many events ReadFile hands to the sink at once.
@@ -241,10 +246,9 @@ func (o Options) count(p *parsed, st *Stats) {
 	st.Rejected += p.rejects
 	maxRejects := o.Limits.orDefault().MaxRejects
 	for _, r := range p.details {
-		if len(st.Rejects) >= maxRejects {
-			break
+		if len(st.Rejects) < maxRejects || r.EndsFile {
+			st.Rejects = append(st.Rejects, r)
 		}
-		st.Rejects = append(st.Rejects, r)
 	}
 }
 
@@ -307,7 +311,9 @@ func (fs *fileState) ended(lr *lineReader, n int) *parsed {
 			return fs.whole(lr, me.Reason)
 		}
 		fs.lines++
-		fs.reject(n+1, "read error: "+err.Error())
+		fs.rejects++
+		fs.details = append(fs.details, Reject{File: fs.name, Line: n + 1,
+			Reason: "read error: " + err.Error(), EndsFile: true})
 	}
 	return &parsed{
 		name: fs.name, events: fs.m.events(), lines: fs.lines, dups: fs.dups + fs.m.joined,
@@ -324,7 +330,7 @@ func (fs *fileState) whole(lr *lineReader, reason string) *parsed {
 		return p
 	}
 	p.rejects = 1
-	p.details = []Reject{{File: fs.name, Reason: reason}}
+	p.details = []Reject{{File: fs.name, Reason: reason, EndsFile: true}}
 	return p
 }
 

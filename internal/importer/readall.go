@@ -172,6 +172,6 @@ func recv(ctx context.Context, slot <-chan item) func(func(item) bool) {
 func overBudget(p *parsed, max int64) {
 	*p = parsed{
 		name: p.name, lines: 1, rejects: 1, bytes: p.bytes, limit: true,
-		details: []Reject{{File: p.name, Reason: (&totalError{max}).Error()}},
+		details: []Reject{{File: p.name, Reason: (&totalError{max}).Error(), EndsFile: true}},
 	}
 }

@@ -231,6 +231,22 @@ func TestWalkLimits(t *testing.T) {
 		bomb.WriteString(`{"type":"user","sessionId":"s","message":{"content":"zzzzzzzz"}}` + "\n")
 	}
 	lim := Limits{MaxRatio: 10}
+	t.Run("gzip_bomb_past_the_rejects_kept", func(t *testing.T) {
+		var bad bytes.Buffer
+		for bad.Len() < 8<<20 {
+			bad.WriteString(`{"occurred_at":"2026-11-03T10:00:00Z","provider":"openai",` +
+				`"model":"gpt-5","request_id":"r"}` + "\n")
+		}
+		root := t.TempDir()
+		writeFile(t, filepath.Join(root, "b.jsonl.gz"), gzipBytes(t, bad.Bytes()))
+		_, st, err := walkRead(t, root, []string{root}, Limits{MaxRatio: 10, MaxRejects: 5})
+		must(t, err)
+		last := st.Rejects[len(st.Rejects)-1]
+		if len(st.Rejects) != 6 || !last.EndsFile ||
+			!strings.Contains(last.Reason, "compression ratio above 10") {
+			t.Errorf("rejects got %v, want 5 bad lines and the ratio reject", st.Rejects)
+		}
+	})
 	t.Run("gzip_bomb", func(t *testing.T) {
 		root := t.TempDir()
 		writeFile(t, filepath.Join(root, "b.jsonl.gz"), gzipBytes(t, bomb.Bytes()))
