@@ -146,6 +146,10 @@ func TestParseTime(t *testing.T) {
 		{"2026-01-01T00:00:00.Z", time.Time{}, false},
 		{"2026-01-01T00:00:00+0100", time.Time{}, false},
 		{"2026-13-01T00:00:00Z", time.Time{}, false},
+		{"0001-01-01T00:00:00Z", time.Time{}, false},
+		{"1999-12-31T23:59:59Z", time.Time{}, false},
+		{"9999-12-31T23:59:59Z", time.Time{}, false},
+		{"2000-01-01T00:00:00Z", time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), true},
 	}
 	for _, c := range cases {
 		got, err := parseTime([]byte(c.in))
@@ -205,10 +209,14 @@ func TestGenericRejectsUnstorableText(t *testing.T) {
 			`"input_tokens":1,"output_tokens":1,"request_id":"` + id + `","agent":"` + agent +
 			`"}` + "\n"
 	}
-	body := row("a", "ok") + row("b", `x\u0000y`) + row("c", "ok") + row("d", "\xff\xfe")
+	body := row("a", "ok") + row("b", `x\u0000y`) + row("c", "ok") + row("d", "\xff\xfe") +
+		row("e", strings.Repeat("x", maxText+1))
 	st, events := readFiles(t, Options{}, file{"nul.jsonl", body})
-	if st.Events != 2 || st.Rejected != 2 || len(events) != 2 {
-		t.Fatalf("got %d events, %d rejected; want 2 and 2", st.Events, st.Rejected)
+	if st.Events != 2 || st.Rejected != 3 || len(events) != 2 {
+		t.Fatalf("got %d events, %d rejected; want 2 and 3", st.Events, st.Rejected)
+	}
+	if r := st.Rejects[2]; r.Line != 5 || !strings.Contains(r.Reason, "agent is longer") {
+		t.Errorf("third reject: got %+v, want line 5: agent too long", r)
 	}
 	if r := st.Rejects[0]; r.Line != 2 || !strings.Contains(r.Reason, "agent") {
 		t.Errorf("first reject: got %+v, want line 2 naming agent", r)

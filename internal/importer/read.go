@@ -352,8 +352,8 @@ func (fs *fileState) reject(n int, reason string) {
 // A call whose text Postgres could not store (a NUL, invalid UTF-8) is
 // rejected with its line instead.
 func (fs *fileState) add(c *usage.Event) {
-	if field := badText(c); field != "" {
-		fs.reject(c.SourceLine, field+" holds a NUL character or invalid UTF-8")
+	if reason := badText(c); reason != "" {
+		fs.reject(c.SourceLine, reason)
 		return
 	}
 	if c.Evidence.Host == "" {
@@ -440,8 +440,12 @@ func blank(b []byte) bool {
 	return skipSpace(b, 0) == len(b)
 }
 
-// badText names the first text field of e that is not valid UTF-8 or holds
-// a NUL, or returns "".
+// maxText is the longest text field a call may carry: paths, ids and names
+// are far shorter, and a page lists thousands of them.
+const maxText = 4096
+
+// badText says why the first text field of e cannot be stored: it is not
+// valid UTF-8, holds a NUL or is longer than maxText; "" when all can.
 func badText(e *usage.Event) string {
 	ev := &e.Evidence
 	fields := [...]struct{ name, v string }{
@@ -456,14 +460,24 @@ func badText(e *usage.Event) string {
 		{"version", ev.Version},
 	}
 	for _, f := range fields {
-		if !cleanText(f.v) {
-			return f.name
+		if reason := textProblem(f.name, f.v); reason != "" {
+			return reason
 		}
 	}
 	for _, k := range e.Keys {
-		if !cleanText(k) {
-			return "the call's id"
+		if reason := textProblem("the call's id", k); reason != "" {
+			return reason
 		}
+	}
+	return ""
+}
+
+func textProblem(name, v string) string {
+	switch {
+	case len(v) > maxText:
+		return name + " is longer than " + strconv.Itoa(maxText) + " bytes"
+	case !cleanText(v):
+		return name + " holds a NUL character or invalid UTF-8"
 	}
 	return ""
 }

@@ -5,11 +5,15 @@ import (
 	"time"
 )
 
-var errTime = errors.New("not an RFC 3339 time")
+var (
+	errTime  = errors.New("not an RFC 3339 time")
+	errEpoch = errors.New("outside the years 2000 to 2199, when no model call happens")
+)
 
 // parseTime parses an RFC 3339 date-time (with Z or a numeric offset, and
 // any number of fractional digits) into UTC. Impossible dates and times,
-// such as February 30 or 24:00, are refused.
+// such as February 30 or 24:00, are refused, and so are years no call can
+// have happened in, which only a broken clock or a placeholder writes.
 func parseTime(s []byte) (time.Time, error) {
 	if len(s) < 20 || s[4] != '-' || s[7] != '-' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, errTime
@@ -25,6 +29,9 @@ func parseTime(s []byte) (time.Time, error) {
 	sec, ok6 := num(s[17:19])
 	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) {
 		return time.Time{}, errTime
+	}
+	if year < 2000 || year >= 2200 {
+		return time.Time{}, errEpoch
 	}
 	if month < 1 || month > 12 || day < 1 || day > daysIn(year, month) ||
 		hour > 23 || minute > 59 || sec > 59 {
