@@ -85,7 +85,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if f.dryRun {
 		sum, err = dryRun(ctx, f, paths)
 	} else {
-		sum, err = upload(ctx, f, paths, stderr)
+		sum, err = upload(ctx, f, paths, stdout, stderr)
 	}
 	if err != nil || sum == nil {
 		return err

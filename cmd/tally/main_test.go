@@ -152,6 +152,17 @@ func TestImportToServer(t *testing.T) {
 		t.Errorf("second import: %d events, %d duplicates; want 0 and %d", again.Events,
 			again.Duplicates, want.Events+want.Duplicates)
 	}
+
+	queued, _, err := runCLI(t, "import", "--server", server, "--token", token, "--json",
+		files[0])
+	var q struct {
+		ID     int64  `json:"id"`
+		Status string `json:"status"`
+	}
+	if err != nil || json.Unmarshal([]byte(queued), &q) != nil || q.ID == 0 ||
+		q.Status != "queued" {
+		t.Errorf("import --json without --wait: got %v:\n%s", err, queued)
+	}
 }
 
 func mustJSON(v any) string {

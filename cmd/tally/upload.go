@@ -19,8 +19,9 @@ import (
 )
 
 // upload sends paths to the server's import API and, with --wait, returns
-// what the import stored.
-func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Writer) (
+// what the import stored. Without --wait, --json prints the queued import's
+// id and status on stdout.
+func upload(ctx context.Context, f *importFlags, paths []string, stdout, stderr io.Writer) (
 	*batch.Summary, error) {
 	if f.server == "" || f.token == "" {
 		return nil, errors.New("--server and --token (or TALLY_SERVER and TALLY_TOKEN) " +
@@ -36,7 +37,15 @@ func upload(ctx context.Context, f *importFlags, paths []string, stderr io.Write
 	}
 	fmt.Fprintf(stderr, "import %d queued: %d files\n", id, len(files))
 	if !f.wait {
-		return nil, nil
+		if !f.asJSON {
+			return nil, nil
+		}
+		queued := struct {
+			ID     int64  `json:"id"`
+			Status string `json:"status"`
+			Files  int    `json:"files_sent"`
+		}{id, "queued", len(files)}
+		return nil, json.NewEncoder(stdout).Encode(queued)
 	}
 	st, err := waitImport(ctx, f, id)
 	if err != nil {
