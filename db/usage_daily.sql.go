@@ -51,11 +51,14 @@ func (q *Queries) InsertDaily(ctx context.Context, arg InsertDailyParams) error 
 	return err
 }
 
-const lockRollup = `-- name: LockRollup :exec
-SELECT pg_advisory_xact_lock($1::bigint)
+const lockRollupKeys = `-- name: LockRollupKeys :exec
+SELECT count(pg_advisory_xact_lock(k))
+FROM (SELECT DISTINCT unnest($1::bigint[]) AS k ORDER BY k) locks
 `
 
-func (q *Queries) LockRollup(ctx context.Context, key int64) error {
-	_, err := q.db.Exec(ctx, lockRollup, key)
+// Takes the transaction advisory locks keys, in order, so that two
+// transactions taking some of the same never deadlock on them.
+func (q *Queries) LockRollupKeys(ctx context.Context, keys []int64) error {
+	_, err := q.db.Exec(ctx, lockRollupKeys, keys)
 	return err
 }

@@ -17,5 +17,8 @@ JOIN (SELECT unnest(@days::date[]) AS day, unnest(@principals::bigint[]) AS prin
   ON e.day = k.day AND coalesce(e.principal_id, 0) = k.principal_id
 GROUP BY 1, 2, 3, 4, 5;
 
--- name: LockRollup :exec
-SELECT pg_advisory_xact_lock(@key::bigint);
+-- name: LockRollupKeys :exec
+-- Takes the transaction advisory locks keys, in order, so that two
+-- transactions taking some of the same never deadlock on them.
+SELECT count(pg_advisory_xact_lock(k))
+FROM (SELECT DISTINCT unnest(@keys::bigint[]) AS k ORDER BY k) locks;
