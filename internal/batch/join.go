@@ -24,17 +24,15 @@ func survivor(calls []*stored) *stored {
 
 // join folds o into st, as one call: its usage merges into st's, its keys
 // become st's, and a stored o is deleted at the flush. It counts o as
-// joined when this job had stored it as new, and reports whether st
-// changed.
-func (s *sink) join(st, o *stored, t *importer.Tally) bool {
+// joined when this job had stored it as new.
+func (s *sink) join(st, o *stored, t *importer.Tally) {
 	o.into = st
-	changed := usage.Merge(st.ev, o.ev)
-	if changed && st.ev.SourceFile == o.ev.SourceFile && st.ev.SourceLine == o.ev.SourceLine {
+	if usage.Merge(st.ev, o.ev) &&
+		st.ev.SourceFile == o.ev.SourceFile && st.ev.SourceLine == o.ev.SourceLine {
 		st.importID = o.importID
 	}
 	if st.principalID == nil && o.principalID != nil {
 		st.principalID, st.attribution = o.principalID, o.attribution
-		changed = true
 	}
 	if o.id == 0 || s.created[o.id] {
 		t.Joined++
@@ -43,7 +41,6 @@ func (s *sink) join(st, o *stored, t *importer.Tally) bool {
 		s.touch(o) // the rollup row it leaves
 		s.joined = append(s.joined, o)
 	}
-	return changed
 }
 
 // deleteJoined deletes the stored calls joined into others and gives their

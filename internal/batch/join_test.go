@@ -1,9 +1,15 @@
 package batch_test
 
 import (
+	"context"
+	"log/slog"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/tallyhq/tally/db"
 	"github.com/tallyhq/tally/internal/batch"
+	"github.com/tallyhq/tally/internal/pricing"
 	"github.com/tallyhq/tally/internal/usage"
 )
 
@@ -64,5 +70,72 @@ func checkJoined(t *testing.T, h *harness, want *usage.Event, keys int64) {
 	}
 	if n := h.count(t, "SELECT sum(events)::bigint FROM usage_daily"); n != 1 {
 		t.Errorf("rollup events: %d, want 1", n)
+	}
+}
+
+// latePricer prices through next, and waits for release once it has
+// priced after calls.
+type latePricer struct {
+	next    batch.Pricer
+	calls   *atomic.Int64
+	after   int64
+	release <-chan struct{}
+}
+
+func (p latePricer) Price(e *usage.Event) {
+	if p.calls.Add(1) > p.after {
+		<-p.release
+	}
+	p.next.Price(e)
+}
+
+// TestJoinWhileAnotherImportAddsKeys joins a call into another while an
+// import still open has given it a new key: the join must wait for that
+// import and take the key along, or no call would own it.
+func TestJoinWhileAnotherImportAddsKeys(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int64
+	var holding atomic.Bool
+	h := newHarnessWith(t, func(ctx context.Context, q *db.Queries) (batch.Pricer, error) {
+		c, err := pricing.LoadCatalog(ctx, q)
+		if holding.CompareAndSwap(true, false) {
+			return latePricer{next: c, calls: &calls, after: 8500, release: release}, err
+		}
+		return c, err
+	}, 2, slog.New(slog.DiscardHandler))
+	up := batch.Upload{Uploader: h.eng, Claimed: true}
+	call := func(session, req string, out int, side bool) string {
+		return claudeCall(session, "msg_m", req, "2026-11-02T10:00:00Z", out, side)
+	}
+	h.run(t, up, [2]string{"projects/p/s-1.jsonl", call("s-1", "req_1", 40, false)})
+	h.run(t, up, [2]string{"projects/p/s-2.jsonl", call("s-2", "req_2", 40, false)})
+
+	// The open import gives s-2's call a new key (a replay under req_3),
+	// flushes it with 9,000 other calls, and waits before its last prices.
+	holding.Store(true)
+	open := h.create(t, up,
+		[2]string{"projects/p/s-2/subagents/agent-a.jsonl", call("s-2", "req_3", 10, true)},
+		[2]string{"gateway.jsonl", genericCalls(0, 9001)})
+	for calls.Load() <= 8500 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A resumed copy in s-2 under req_1 shows s-1's and s-2's calls are one.
+	bridge := h.create(t, up, [2]string{"projects/p/s-2.jsonl", call("s-2", "req_1", 40, false)})
+	for st, _ := h.svc.Get(context.Background(), bridge); st.Status == "queued"; {
+		time.Sleep(10 * time.Millisecond)
+		st, _ = h.svc.Get(context.Background(), bridge)
+	}
+	time.Sleep(300 * time.Millisecond) // the bridge reaches its delete, or is done
+	close(release)
+	h.wait(t, open)
+	h.wait(t, bridge)
+
+	if n := h.count(t, "SELECT count(*) FROM usage_event_keys k WHERE NOT EXISTS "+
+		"(SELECT 1 FROM usage_events e WHERE e.id = k.event_id)"); n != 0 {
+		t.Errorf("keys of no call: %d", n)
+	}
+	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE source_format = "+
+		"'claude-code'"); n != 1 {
+		t.Errorf("Claude Code calls: %d, want 1", n)
 	}
 }

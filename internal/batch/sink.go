@@ -101,29 +101,37 @@ func (s *sink) add(e *usage.Event, t *importer.Tally) {
 	changed := false
 	for _, o := range calls {
 		if o != st {
-			changed = s.join(st, o, t) || changed
+			s.join(st, o, t)
+			changed = true
 		}
 	}
-	s.holdKeys(st, e.Keys)
+	gained := s.holdKeys(st, e.Keys)
 	claimed := s.claim(st)
 	changed = s.merge(st, e) || changed
 	t.Duplicates++
 	if changed {
 		t.Updated++
 	}
-	if (changed || claimed) && st.id != 0 {
+	// A stored call that gains keys is written too, raising its revision,
+	// so that an import joining it elsewhere at once collides with this one
+	// rather than leave the new keys pointing at a call it deleted.
+	if (changed || claimed || gained) && st.id != 0 {
 		s.changed[st] = true
 	}
 }
 
-// holdKeys indexes st by those of keys that are new, to be stored with it.
-func (s *sink) holdKeys(st *stored, keys []string) {
+// holdKeys indexes st by those of keys that are new, to be stored with it,
+// and reports whether there were any.
+func (s *sink) holdKeys(st *stored, keys []string) bool {
+	gained := false
 	for _, k := range keys {
 		if s.held[k] == nil {
 			s.held[k] = st
 			s.keys = append(s.keys, newKey{k, st})
+			gained = true
 		}
 	}
+	return gained
 }
 
 // claim gives a stored call that nobody owns to the uploader of a claimed
