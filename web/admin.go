@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
@@ -54,7 +53,7 @@ func multipartFile(w http.ResponseWriter, r *http.Request, limit int64) (url.Val
 	fields := url.Values{}
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary; a wrapped EOF is a body cut short
 			return fields, nil, nil
 		}
 		if err != nil {

@@ -123,7 +123,7 @@ func (s *Server) receiveUpload(w http.ResponseWriter, r *http.Request) (int64, u
 func (f *uploadFields) read(mr *multipart.Reader) (*multipart.Part, error) {
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // the closing boundary; a wrapped EOF is a body cut short
 			return nil, nil
 		}
 		if err != nil {
@@ -207,7 +207,7 @@ func uploadFiles(mr *multipart.Reader, first *multipart.Part) batch.Files {
 			}
 			var err error
 			part, err = mr.NextPart()
-			if errors.Is(err, io.EOF) {
+			if err == io.EOF { // the closing boundary; a wrapped EOF is a body cut short
 				return nil
 			}
 			if err != nil {
@@ -224,7 +224,7 @@ func badMultipart(err error) error {
 	switch {
 	case errors.As(err, &tooBig):
 		return err
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return batch.ErrTruncated
 	}
 	return fault.Invalidf("file", "The upload is not well-formed multipart/form-data: "+
@@ -276,7 +276,7 @@ func uploadProblem(err error, limit int64) (int, string) {
 			"than tally accepts: at most %s of files. Nothing was stored; split it into "+
 			"smaller uploads.", formatBytes(limit))
 	case errors.Is(err, batch.ErrTruncated):
-		return http.StatusBadRequest, "The upload ended inside a file, as when a " +
+		return http.StatusBadRequest, "The upload ended before its last part did, as when a " +
 			"connection breaks. Nothing was stored; send it again."
 	case errors.Is(err, batch.ErrEmpty):
 		return http.StatusBadRequest, "The upload has no files: send each file as a " +

@@ -20,9 +20,9 @@ import (
 // nothing of it is stored.
 var ErrTooLarge = errors.New("upload too large")
 
-// ErrTruncated is returned when an upload's body ends inside a file, as a
-// connection cut midway leaves it; nothing of it is stored.
-var ErrTruncated = errors.New("upload ends inside a file")
+// ErrTruncated is returned when an upload's body ends before its last part
+// does, as a connection cut midway leaves it; nothing of it is stored.
+var ErrTruncated = errors.New("upload cut short")
 
 // ErrEmpty is returned for an upload without files.
 var ErrEmpty = errors.New("no files in the upload")
