@@ -51,6 +51,16 @@ func (q *Queries) InsertDaily(ctx context.Context, arg InsertDailyParams) error 
 	return err
 }
 
+const lockExclusive = `-- name: LockExclusive :exec
+SELECT pg_advisory_xact_lock($1::bigint)
+`
+
+// Takes transaction advisory lock key alone.
+func (q *Queries) LockExclusive(ctx context.Context, key int64) error {
+	_, err := q.db.Exec(ctx, lockExclusive, key)
+	return err
+}
+
 const lockRollupKeys = `-- name: LockRollupKeys :exec
 SELECT count(pg_advisory_xact_lock(k))
 FROM (SELECT DISTINCT unnest($1::bigint[]) AS k ORDER BY k) locks
@@ -60,5 +70,15 @@ FROM (SELECT DISTINCT unnest($1::bigint[]) AS k ORDER BY k) locks
 // transactions taking some of the same never deadlock on them.
 func (q *Queries) LockRollupKeys(ctx context.Context, keys []int64) error {
 	_, err := q.db.Exec(ctx, lockRollupKeys, keys)
+	return err
+}
+
+const lockShared = `-- name: LockShared :exec
+SELECT pg_advisory_xact_lock_shared($1::bigint)
+`
+
+// Takes transaction advisory lock key, shared with others that take it so.
+func (q *Queries) LockShared(ctx context.Context, key int64) error {
+	_, err := q.db.Exec(ctx, lockShared, key)
 	return err
 }

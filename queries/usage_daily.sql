@@ -22,3 +22,11 @@ GROUP BY 1, 2, 3, 4, 5;
 -- transactions taking some of the same never deadlock on them.
 SELECT count(pg_advisory_xact_lock(k))
 FROM (SELECT DISTINCT unnest(@keys::bigint[]) AS k ORDER BY k) locks;
+
+-- name: LockShared :exec
+-- Takes transaction advisory lock key, shared with others that take it so.
+SELECT pg_advisory_xact_lock_shared(@key::bigint);
+
+-- name: LockExclusive :exec
+-- Takes transaction advisory lock key alone.
+SELECT pg_advisory_xact_lock(@key::bigint);

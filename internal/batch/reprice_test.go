@@ -3,10 +3,13 @@ package batch_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tallyhq/tally/db"
 	"github.com/tallyhq/tally/internal/audit"
 	"github.com/tallyhq/tally/internal/batch"
 	"github.com/tallyhq/tally/internal/pricing"
@@ -57,5 +60,53 @@ func TestPriceLoadRepricesFromItsDate(t *testing.T) {
 		"(SELECT sum(cost) FROM usage_events)::text").Scan(&rolled, &stored)
 	if err != nil || rolled != stored {
 		t.Errorf("rollup cost %s, events %s (%v)", rolled, stored, err)
+	}
+}
+
+func TestPriceLoadWaitsForRunningImports(t *testing.T) {
+	ctx := context.Background()
+	started, release := make(chan struct{}), make(chan struct{})
+	var first atomic.Bool
+	h := newHarnessWith(t, func(ctx context.Context, q *db.Queries) (batch.Pricer, error) {
+		c, err := pricing.LoadCatalog(ctx, q)
+		if first.CompareAndSwap(false, true) {
+			close(started)
+			return heldPricer{next: c, release: release}, err
+		}
+		return c, err
+	}, 2, slog.New(slog.DiscardHandler))
+	row := `{"occurred_at":"2026-11-10T10:00:00Z","provider":"anthropic",` +
+		`"model":"claude-sonnet-4-5","input_tokens":1000,"output_tokens":0,"request_id":"r"}`
+	id := h.create(t, batch.Upload{Uploader: h.eng, Claimed: true},
+		[2]string{"g.jsonl", row + "\n"})
+	<-started // the import priced with the catalog before the load
+
+	table, err := pricing.ParseLiteLLM(strings.NewReader(`{"claude-sonnet-4-5": {
+		"litellm_provider": "anthropic", "mode": "chat",
+		"input_cost_per_token": 9e-06, "output_cost_per_token": 1.5e-05}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loaded := make(chan pricing.Loaded, 1)
+	go func() {
+		res, err := pricing.NewService(h.pool, time.UTC).Load(ctx, audit.System("test"),
+			table, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), "test")
+		if err != nil {
+			t.Error(err)
+		}
+		loaded <- res
+	}()
+	select {
+	case <-loaded:
+		t.Fatal("the load did not wait for the running import")
+	case <-time.After(300 * time.Millisecond):
+	}
+	close(release)
+	h.wait(t, id)
+	if res := <-loaded; res.Repriced != 1 {
+		t.Errorf("repriced %d, want the running import's call", res.Repriced)
+	}
+	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE cost = 0.009"); n != 1 {
+		t.Errorf("calls at the loaded price: %d, want 1", n)
 	}
 }

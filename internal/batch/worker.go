@@ -24,6 +24,11 @@ import (
 // fails, and River retries it later.
 const maxRedos = 3
 
+// PricesLock is the transaction advisory lock that import jobs hold shared
+// and a price load holds alone, so that a load waits for the imports that
+// priced with the catalog before it, and re-prices what they stored.
+const PricesLock = 0x7a11_0003
+
 // errCallChanged is returned when a stored call that the job read changed
 // before the job could update it.
 var errCallChanged = errors.New("the stored call changed since it was read")
@@ -117,6 +122,9 @@ func (w *ImportWorker) run(ctx context.Context, job *river.Job[ImportArgs]) erro
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 
+	if err := db.New(tx).LockShared(ctx, PricesLock); err != nil {
+		return fmt.Errorf("lock prices: %w", err)
+	}
 	// A lookup carries thousands of keys: planning it afresh each time
 	// costs more than running it, so plan once. Index probes are priced as
 	// the cached pages they are, so that the one plan probes the key

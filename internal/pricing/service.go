@@ -38,6 +38,9 @@ func (s *Service) Load(ctx context.Context, by audit.Actor, table map[string]Ent
 	var out Loaded
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		q := db.New(tx)
+		if err := q.LockExclusive(ctx, batch.PricesLock); err != nil {
+			return fmt.Errorf("wait for running imports: %w", err)
+		}
 		var err error
 		if out.LoadResult, err = LoadTable(ctx, q, table, effectiveFrom, source); err != nil {
 			return err
