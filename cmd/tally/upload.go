@@ -47,7 +47,7 @@ func upload(ctx context.Context, f *importFlags, paths []string, stdout, stderr 
 		}{id, "queued", len(files)}
 		return nil, json.NewEncoder(stdout).Encode(queued)
 	}
-	st, err := waitImport(ctx, f, id)
+	st, err := waitImport(ctx, f, id, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -136,27 +136,37 @@ func writeFile(mw *multipart.Writer, name string) error {
 // maxPollDelay is the longest wait between two polls of an import.
 const maxPollDelay = 200 * time.Millisecond
 
+// restartGrace is how long waiting goes on while the server cannot be
+// reached, as while it restarts; the import goes on when it is back.
+const restartGrace = 2 * time.Minute
+
+// errUnreachable marks a failure to reach the server, rather than an
+// answer from it.
+var errUnreachable = errors.New("server unreachable")
+
 // waitImport polls the import until it is done or failed: soon after the
 // upload, when a small one is done, then five times a second, which costs
-// the server one indexed read each.
-func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, error) {
+// the server one indexed read each. It waits through a server restart.
+func waitImport(ctx context.Context, f *importFlags, id int64, stderr io.Writer) (
+	*batch.Status, error) {
 	url := fmt.Sprintf("%s/api/v1/imports/%d", strings.TrimSuffix(f.server, "/"), id)
 	delay := 50 * time.Millisecond
+	var lost time.Time // when the server stopped answering, if it has
 	for {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
-			return nil, fmt.Errorf("build request: %w", err)
-		}
-		req.Header.Set("Authorization", "Bearer "+f.token)
-		var st batch.Status
-		if err := doJSON(req, http.StatusOK, &st); err != nil {
+		st, err := pollImport(ctx, f, url)
+		switch {
+		case errors.Is(err, errUnreachable) && lost.IsZero():
+			lost = time.Now()
+			fmt.Fprintf(stderr, "the server does not answer (%v); still waiting\n", err)
+		case errors.Is(err, errUnreachable) && time.Since(lost) < restartGrace:
+		case err != nil:
 			return nil, err
-		}
-		switch st.Status {
-		case "done":
-			return &st, nil
-		case "failed":
+		case st.Status == "done":
+			return st, nil
+		case st.Status == "failed":
 			return nil, fmt.Errorf("import %d failed: %s", id, st.Error)
+		default:
+			lost = time.Time{}
 		}
 		select {
 		case <-ctx.Done():
@@ -167,14 +177,33 @@ func waitImport(ctx context.Context, f *importFlags, id int64) (*batch.Status, e
 	}
 }
 
+// pollImport asks for the import's status once.
+func pollImport(ctx context.Context, f *importFlags, url string) (*batch.Status, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+f.token)
+	var st batch.Status
+	if err := doJSON(req, http.StatusOK, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
 // doJSON sends req and decodes a JSON answer of status want into v; any
 // other status becomes an error carrying the server's message.
 func doJSON(req *http.Request, want int, v any) error {
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", req.Method, req.URL, err)
+		return fmt.Errorf("%s %s: %w: %w", req.Method, req.URL, errUnreachable, err)
 	}
 	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return fmt.Errorf("%s %s: %s: %w", req.Method, req.URL.Path, resp.Status,
+			errUnreachable)
+	}
 	if resp.StatusCode != want {
 		var e struct {
 			Error string `json:"error"`
