@@ -503,4 +503,22 @@ func TestFailedAttemptRequeuesTheImport(t *testing.T) {
 				st.Status, st.Error, tt.status)
 		}
 	}
+
+	// Stopping the workers cancels the job: it is snoozed to run again,
+	// not counted as a failed attempt.
+	stopping, stop := context.WithCancel(ctx)
+	w = batch.NewImportWorker(pool, slog.New(slog.DiscardHandler),
+		func(context.Context, *db.Queries) (batch.Pricer, error) {
+			stop()
+			return nil, context.Canceled
+		}, time.UTC, importer.DefaultLimits())
+	job := &river.Job[batch.ImportArgs]{Args: batch.ImportArgs{ImportID: id},
+		JobRow: &rivertype.JobRow{Attempt: 5, MaxAttempts: 5}}
+	var snooze *river.JobSnoozeError
+	if err := w.Work(stopping, job); !errors.As(err, &snooze) {
+		t.Errorf("a job stopped with the workers: got %v, want a snooze", err)
+	}
+	if st, err := svc.Get(ctx, id); err != nil || st.Status != "queued" {
+		t.Errorf("after the workers stopped: %v (%v), want queued", st.Status, err)
+	}
 }

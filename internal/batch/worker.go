@@ -82,6 +82,14 @@ func (w *ImportWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return nil
 	}
 	id, bg := job.Args.ImportID, context.WithoutCancel(ctx)
+	if errors.Is(ctx.Err(), context.Canceled) {
+		// The workers are stopping: the job runs again, as it was, when they
+		// start, without counting as a failed attempt.
+		markErr := q.RequeueImport(bg, db.RequeueImportParams{ID: id,
+			Error: "the server stopped; the import will run again when it is back"})
+		w.log.Info("Import stopped with the workers", "import_id", id, "error", err)
+		return errors.Join(river.JobSnooze(0), markErr)
+	}
 	var markErr error
 	if job.Attempt >= job.MaxAttempts {
 		markErr = q.FailImport(bg, db.FailImportParams{ID: id, Error: "the import failed"})
