@@ -139,3 +139,23 @@ func TestJoinWhileAnotherImportAddsKeys(t *testing.T) {
 		t.Errorf("Claude Code calls: %d, want 1", n)
 	}
 }
+
+func TestEarlierCopyMovesTheStoredCallBack(t *testing.T) {
+	h := newHarness(t, nil)
+	up := batch.Upload{Uploader: h.eng, Claimed: true}
+	resumed := claudeCall("s-2", "msg_m", "req_1", "2026-11-01T00:00:10Z", 100, false)
+	orig := claudeCall("s-1", "msg_m", "req_1", "2026-10-31T23:59:50Z", 100, false)
+	h.run(t, up, [2]string{"projects/p/s-2.jsonl", resumed})
+	if st := h.run(t, up, [2]string{"projects/p/s-1.jsonl", orig}); *st.Updated != 1 {
+		t.Errorf("the earlier copy: %d updated, want 1", *st.Updated)
+	}
+	var session, day string
+	err := h.pool.QueryRow(context.Background(), "SELECT session_id, day::text "+
+		"FROM usage_events").Scan(&session, &day)
+	if err != nil || session != "s-1" || day != "2026-10-31" {
+		t.Errorf("stored call: session %s on %s (%v), want s-1 on 2026-10-31", session, day, err)
+	}
+	if n := h.count(t, "SELECT count(*) FROM usage_daily WHERE day = '2026-11-01'"); n != 0 {
+		t.Errorf("rollup rows left on 2026-11-01: %d", n)
+	}
+}

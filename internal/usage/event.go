@@ -151,7 +151,8 @@ func PolicyFor(format string) Policy {
 }
 
 // Merge folds copy c of a call into the stored call s and reports whether
-// s's usage changed. Under PolicyBest a higher rank replaces s outright;
+// s changed, in its usage or in when and where it happened. Under
+// PolicyBest a higher rank replaces s outright;
 // among copies of the winning rank the largest output is kept, while
 // OccurredAt, the session and the source stay those of the earliest copy
 // (by time, then file, then line), so a resumed copy never moves a call.
@@ -168,14 +169,15 @@ func Merge(s, c *Event) bool {
 		s.Keys = keys
 		return true
 	}
-	if earlier(c, s) {
+	moved := earlier(c, s)
+	if moved {
 		s.OccurredAt = c.OccurredAt
 		s.SourceFile, s.SourceLine = c.SourceFile, c.SourceLine
 		s.Evidence.SessionID = c.Evidence.SessionID
 		s.Evidence.AgentID, s.Evidence.CWD = c.Evidence.AgentID, c.Evidence.CWD
 	}
 	if c.Tokens.Output <= s.Tokens.Output {
-		return false
+		return moved
 	}
 	s.Tokens = c.Tokens
 	s.WebSearchRequests, s.WebFetchRequests = c.WebSearchRequests, c.WebFetchRequests
