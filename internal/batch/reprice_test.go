@@ -110,3 +110,36 @@ func TestPriceLoadWaitsForRunningImports(t *testing.T) {
 		t.Errorf("calls at the loaded price: %d, want 1", n)
 	}
 }
+
+func TestPriceLoadBeforeTheOpenVersion(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	svc := pricing.NewService(h.pool, time.UTC)
+	load := func(cost, from string) {
+		t.Helper()
+		table, err := pricing.ParseLiteLLM(strings.NewReader(`{"claude-sonnet-4-5": {
+			"litellm_provider": "anthropic", "mode": "chat",
+			"input_cost_per_token": ` + cost + `, "output_cost_per_token": 1.5e-05}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		at, _ := time.Parse(time.DateOnly, from)
+		if _, err := svc.Load(ctx, audit.System("test"), table, at, "test"); err != nil {
+			t.Fatalf("load %s from %s: %v", cost, from, err)
+		}
+	}
+	load("7e-06", "2026-10-15")
+	load("9e-06", "2026-10-10") // before the open version: it replaces it from its start
+	load("9e-06", "2026-10-01") // the same price again changes nothing
+
+	row := `{"occurred_at":"2026-10-20T10:00:00Z","provider":"anthropic",` +
+		`"model":"claude-sonnet-4-5","input_tokens":1000,"output_tokens":0,"request_id":"r"}`
+	h.run(t, batch.Upload{Uploader: h.eng, Claimed: true}, [2]string{"g.jsonl", row + "\n"})
+	if n := h.count(t, "SELECT count(*) FROM usage_events WHERE cost = 0.009"); n != 1 {
+		t.Errorf("calls at the last price loaded: %d, want 1", n)
+	}
+	if n := h.count(t, "SELECT count(*) FROM prices WHERE model_key = 'claude-sonnet-4-5' "+
+		"AND valid_from >= '2026-10-01'"); n != 2 {
+		t.Errorf("versions from October: %d, want the replaced one and its successor", n)
+	}
+}

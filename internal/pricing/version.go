@@ -36,7 +36,8 @@ type Change struct {
 // priced. A later, different price starts at effectiveFrom and closes the
 // open version there, so no call before effectiveFrom is ever re-priced; an
 // equal price changes nothing. If the open version itself starts after
-// effectiveFrom, the new price starts where it starts, never earlier. A
+// effectiveFrom, the new price starts where it starts, never earlier, and
+// the open version is kept closed where it began, covering no time. A
 // model missing from table keeps its open version. Changes are by key.
 func Plan(current []Version, table map[string]Entry, effectiveFrom time.Time) []Change {
 	from := effectiveFrom.UTC()
@@ -75,12 +76,14 @@ func planKey(last *Version, key string, e Entry, from time.Time) (Change, bool) 
 	return c, true
 }
 
-// latestByKey returns each key's version with the latest start.
+// latestByKey returns each key's version with the latest start; of two
+// that start together (one replaced where it began), the open one.
 func latestByKey(vs []Version) map[string]*Version {
 	out := map[string]*Version{}
 	for i := range vs {
 		v := &vs[i]
-		if cur, ok := out[v.Key]; !ok || startsBefore(cur, v) {
+		cur, ok := out[v.Key]
+		if !ok || startsBefore(cur, v) || !startsBefore(v, cur) && v.ValidTo == nil {
 			out[v.Key] = v
 		}
 	}
