@@ -2,7 +2,6 @@ package batch
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/tallyhq/tally/db"
@@ -56,15 +55,8 @@ func (s *sink) deleteJoined(ctx context.Context) error {
 		moves[i] = db.MoveEventKeysParams{FromID: o.id, ToID: o.current().id}
 	}
 	var err error
-	s.q.DeleteJoinedEvents(ctx, dels).QueryRow(func(i int, _ int64, e error) {
-		switch {
-		case err != nil:
-		case errors.Is(db.Translate(e), db.ErrNotFound):
-			err = fmt.Errorf("delete joined event %d: %w", dels[i].ID, errCallChanged)
-		case e != nil:
-			err = fmt.Errorf("delete joined events: %w", db.Translate(e))
-		}
-	})
+	s.q.DeleteJoinedEvents(ctx, dels).QueryRow(atRevision("delete joined event",
+		func(i int) int64 { return dels[i].ID }, &err))
 	if err != nil {
 		return err
 	}

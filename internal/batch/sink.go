@@ -296,16 +296,24 @@ func (s *sink) update(ctx context.Context) error {
 		return cmp.Compare(a.ID, b.ID)
 	})
 	var err error
-	s.q.UpdateUsageEvents(ctx, rows).QueryRow(func(i int, _ int64, e error) {
-		switch {
-		case err != nil:
-		case errors.Is(db.Translate(e), db.ErrNotFound):
-			err = fmt.Errorf("update event %d: %w", rows[i].ID, errCallChanged)
-		case e != nil:
-			err = fmt.Errorf("update events: %w", db.Translate(e))
-		}
-	})
+	s.q.UpdateUsageEvents(ctx, rows).QueryRow(atRevision("update event",
+		func(i int) int64 { return rows[i].ID }, &err))
 	return err
+}
+
+// atRevision returns the callback of a batch of writes to calls read at a
+// revision, which keeps the first failure in *err: a call the write did
+// not find has changed since it was read.
+func atRevision(what string, id func(int) int64, err *error) func(int, int64, error) {
+	return func(i int, _ int64, e error) {
+		switch {
+		case *err != nil:
+		case errors.Is(db.Translate(e), db.ErrNotFound):
+			*err = fmt.Errorf("%s %d: %w", what, id(i), errCallChanged)
+		case e != nil:
+			*err = fmt.Errorf("%s %d: %w", what, id(i), db.Translate(e))
+		}
+	}
 }
 
 func (s *sink) insertKeys(ctx context.Context) error {
