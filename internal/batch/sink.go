@@ -56,6 +56,7 @@ type sink struct {
 	joined  []*stored          // stored calls to delete, joined into others
 	keys    []newKey
 	created map[int64]bool // calls of formats with several keys that this job stored
+	found   []*stored      // find's answer, reused
 }
 
 func newSink(q *db.Queries, imp db.GetImportRow, pricer Pricer,
@@ -147,9 +148,10 @@ func (s *sink) claim(st *stored) bool {
 	return true
 }
 
-// find returns the distinct calls held under any of keys, in key order.
+// find returns the distinct calls held under any of keys, in key order,
+// valid until the next call.
 func (s *sink) find(keys []string) []*stored {
-	var calls []*stored
+	calls := s.found[:0]
 	for _, k := range keys {
 		if st := s.held[k]; st != nil {
 			if st = st.current(); !slices.Contains(calls, st) {
@@ -157,6 +159,7 @@ func (s *sink) find(keys []string) []*stored {
 			}
 		}
 	}
+	s.found = calls // its array, grown, serves the next call
 	return calls
 }
 

@@ -15,6 +15,7 @@ type Memory struct {
 	byKey  map[string]*usage.Event
 	events []*usage.Event
 	joined map[*usage.Event]bool // calls folded into another since
+	found  []*usage.Event        // find's answer, reused
 }
 
 // NewMemory returns an empty Memory.
@@ -68,14 +69,15 @@ func (m *Memory) Events() []*usage.Event {
 }
 
 // find returns the distinct stored calls that hold any of keys, in the
-// order of keys.
+// order of keys, valid until the next call.
 func (m *Memory) find(keys []string) []*usage.Event {
-	var calls []*usage.Event
+	calls := m.found[:0]
 	for _, k := range keys {
 		if s, ok := m.byKey[k]; ok && !slices.Contains(calls, s) {
 			calls = append(calls, s)
 		}
 	}
+	m.found = calls // its array, grown, serves the next call
 	return calls
 }
 
