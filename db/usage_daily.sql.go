@@ -50,35 +50,3 @@ func (q *Queries) InsertDaily(ctx context.Context, arg InsertDailyParams) error 
 	_, err := q.db.Exec(ctx, insertDaily, arg.Days, arg.Principals)
 	return err
 }
-
-const lockExclusive = `-- name: LockExclusive :exec
-SELECT pg_advisory_xact_lock($1::bigint)
-`
-
-// Takes transaction advisory lock key alone.
-func (q *Queries) LockExclusive(ctx context.Context, key int64) error {
-	_, err := q.db.Exec(ctx, lockExclusive, key)
-	return err
-}
-
-const lockRollupKeys = `-- name: LockRollupKeys :exec
-SELECT count(pg_advisory_xact_lock(k))
-FROM (SELECT DISTINCT unnest($1::bigint[]) AS k ORDER BY k) locks
-`
-
-// Takes the transaction advisory locks keys, in order, so that two
-// transactions taking some of the same never deadlock on them.
-func (q *Queries) LockRollupKeys(ctx context.Context, keys []int64) error {
-	_, err := q.db.Exec(ctx, lockRollupKeys, keys)
-	return err
-}
-
-const lockShared = `-- name: LockShared :exec
-SELECT pg_advisory_xact_lock_shared($1::bigint)
-`
-
-// Takes transaction advisory lock key, shared with others that take it so.
-func (q *Queries) LockShared(ctx context.Context, key int64) error {
-	_, err := q.db.Exec(ctx, lockShared, key)
-	return err
-}
